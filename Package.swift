@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Plugins (the `check_*` executables) link only NagiosPlugin + Checks: no Foundation,
+// no swift-argument-parser, so that each exec costs no more than the C plugin.
+let package = Package(
+    name: "Vigil",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "NagiosPlugin", targets: ["NagiosPlugin"]),
+        .executable(name: "vigil-plugins", targets: ["vigil-plugins"]),
+    ],
+    targets: [
+        .target(name: "NagiosPlugin"),
+        .target(name: "Checks", dependencies: ["NagiosPlugin"]),
+        .executableTarget(name: "vigil-plugins", dependencies: ["Checks", "NagiosPlugin"]),
+        .testTarget(
+            name: "NagiosPluginTests",
+            dependencies: ["NagiosPlugin"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "ChecksTests", dependencies: ["Checks", "NagiosPlugin"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["NagiosPlugin"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Number parsing and printing without Foundation, matching C's `printf`
+/// where plugins must print exactly what the C plugins print.
+public enum NumberFormat {
+    /// Parses a decimal number in the strict form
+    /// `[+-]digits[.digits][e[+-]digits]` (also `.5` and `5.`).
+    /// Rejects trailing junk (`10abc`), `inf`, `nan`, hex and empty text.
+    public static func parseStrict<S: StringProtocol>(_ text: S) -> Double? {
+        guard isDecimal(text.utf8) else { return nil }
+        return Double(String(text))
+    }
+
+    /// Whether the bytes form a strict decimal number (see ``parseStrict(_:)``).
+    public static func isDecimal<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        if i != end, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i = bytes.index(after: i) }
+        var digits = 0
+        while i != end, bytes[i] >= 48, bytes[i] <= 57 { digits += 1; i = bytes.index(after: i) }
+        if i != end, bytes[i] == UInt8(ascii: ".") {
+            i = bytes.index(after: i)
+            while i != end, bytes[i] >= 48, bytes[i] <= 57 { digits += 1; i = bytes.index(after: i) }
+        }
+        if digits == 0 { return false }
+        if i != end, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i = bytes.index(after: i)
+            if i != end, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i = bytes.index(after: i) }
+            var expDigits = 0
+            while i != end, bytes[i] >= 48, bytes[i] <= 57 { expDigits += 1; i = bytes.index(after: i) }
+            if expDigits == 0 { return false }
+        }
+        return i == end
+    }
+
+    /// Parses an integer like the C plugins' `is_integer`/`is_intnonneg` but
+    /// strictly: optional sign, digits, nothing else.
+    public static func parseInteger<S: StringProtocol>(_ text: S) -> Int? {
+        Int(String(text))
+    }
+
+    /// `printf("%.<decimals>f", value)`: C's rounding and spelling exactly.
+    public static func fixed(_ value: Double, decimals: Int) -> String {
+        format("%.*f", [Int32(decimals), value])
+    }
+
+    /// `printf("%f", value)`.
+    public static func fixed6(_ value: Double) -> String { fixed(value, decimals: 6) }
+
+    /// The shortest spelling that reads back as the same value, without a
+    /// trailing `.0` for whole numbers (`5`, `0.25`, `1e+20`).
+    public static func shortest(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 {
+            return String(Int64(value))
+        }
+        return format("%.17g", [value]).withShortest(value)
+    }
+
+    /// `snprintf` with a Swift argument list; the format is a C literal.
+    public static func format(_ fmt: String, _ args: [any CVarArg]) -> String {
+        var buffer = [CChar](repeating: 0, count: 128)
+        let needed = withVaList(args) { vsnprintf(&buffer, buffer.count, fmt, $0) }
+        if needed >= buffer.count {
+            buffer = [CChar](repeating: 0, count: Int(needed) + 1)
+            _ = withVaList(args) { vsnprintf(&buffer, buffer.count, fmt, $0) }
+        }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension String {
+    /// Tries `%.15g`/`%.16g` before settling for the 17 digits in `self`.
+    fileprivate func withShortest(_ value: Double) -> String {
+        for precision in [15, 16] {
+            let s = NumberFormat.format("%.*g", [Int32(precision), value])
+            if Double(s) == value { return s }
+        }
+        return self
+    }
+}

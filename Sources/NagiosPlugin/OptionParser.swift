@@ -1,0 +1,152 @@
+/// One option a plugin accepts, like a `struct option` of `getopt_long`.
+public struct OptionSpec: Sendable {
+    public enum Argument: Sendable { case none, required, optional }
+    /// The single-letter form, `w` for `-w`.
+    public let short: Character?
+    /// The long form without dashes, `warning` for `--warning`.
+    public let long: String?
+    public let argument: Argument
+    /// What ``ParsedArguments`` reports; the long name, else the letter.
+    public let key: String
+
+    public init(_ short: Character?, _ long: String?, _ argument: Argument = .none, key: String? = nil) {
+        self.short = short
+        self.long = long
+        self.argument = argument
+        self.key = key ?? long ?? short.map { String($0) } ?? ""
+    }
+}
+
+/// The options and operands found on a command line, in order.
+public struct ParsedArguments: Sendable, Equatable {
+    public struct Option: Sendable, Equatable {
+        public let key: String
+        public let value: String?
+    }
+    public var options: [Option] = []
+    public var operands: [String] = []
+
+    public init() {}
+
+    /// Whether the option was given at least once.
+    public func has(_ key: String) -> Bool { options.contains { $0.key == key } }
+    /// The last value given for `key` (later options override earlier ones, as in C).
+    public func last(_ key: String) -> String? { options.last { $0.key == key }?.value }
+    /// Every value given for `key`, in order (repeated `-p` paths …).
+    public func all(_ key: String) -> [String] { options.compactMap { $0.key == key ? $0.value : nil } }
+    /// How many times the option was given (`-vvv` is 3).
+    public func count(_ key: String) -> Int { options.reduce(0) { $0 + ($1.key == key ? 1 : 0) } }
+}
+
+/// A small `getopt_long` work-alike: `-w5`, `-w 5`, `--warning=5`,
+/// `--warning 5`, clustered flags (`-vvv`), unambiguous long prefixes
+/// (`--crit`), `--` to end options, and operands anywhere (GNU permutation)
+/// unless `stopAtFirstOperand` is set (like an optstring starting with `+`,
+/// which wrappers such as `negate` need).
+public struct OptionParser: Sendable {
+    public let specs: [OptionSpec]
+    public let stopAtFirstOperand: Bool
+
+    public init(_ specs: [OptionSpec], stopAtFirstOperand: Bool = false) {
+        self.specs = specs
+        self.stopAtFirstOperand = stopAtFirstOperand
+    }
+
+    public func parse<C: Collection>(_ arguments: C) throws(UsageError) -> ParsedArguments where C.Element == String {
+        var result = ParsedArguments()
+        let args = Array(arguments)
+        var i = 0
+        while i < args.count {
+            let arg = args[i]
+            i += 1
+            if arg == "--" {
+                result.operands += args[i...]
+                break
+            }
+            if arg.hasPrefix("--") {
+                let body = arg.dropFirst(2)
+                let name: Substring
+                let inline: String?
+                if let eq = body.firstIndex(of: "=") {
+                    name = body[..<eq]
+                    inline = String(body[body.index(after: eq)...])
+                } else {
+                    name = body
+                    inline = nil
+                }
+                let spec = try findLong(name, original: arg)
+                let longName = spec.long ?? String(name)
+                switch spec.argument {
+                case .none:
+                    if inline != nil { throw UsageError("option '--\(longName)' doesn't allow an argument") }
+                    result.options.append(.init(key: spec.key, value: nil))
+                case .optional:
+                    result.options.append(.init(key: spec.key, value: inline))
+                case .required:
+                    if let inline {
+                        result.options.append(.init(key: spec.key, value: inline))
+                    } else if i < args.count {
+                        result.options.append(.init(key: spec.key, value: args[i]))
+                        i += 1
+                    } else {
+                        throw UsageError("option '--\(longName)' requires an argument")
+                    }
+                }
+                continue
+            }
+            if arg.hasPrefix("-") && arg.count > 1 {
+                var rest = Substring(arg.dropFirst())
+                while let letter = rest.first {
+                    rest = rest.dropFirst()
+                    guard let spec = specs.first(where: { $0.short == letter }) else {
+                        throw UsageError("invalid option -- '\(letter)'")
+                    }
+                    switch spec.argument {
+                    case .none:
+                        result.options.append(.init(key: spec.key, value: nil))
+                        continue
+                    case .optional:
+                        result.options.append(.init(key: spec.key, value: rest.isEmpty ? nil : String(rest)))
+                    case .required:
+                        if !rest.isEmpty {
+                            result.options.append(.init(key: spec.key, value: String(rest)))
+                        } else if i < args.count {
+                            result.options.append(.init(key: spec.key, value: args[i]))
+                            i += 1
+                        } else {
+                            throw UsageError("option requires an argument -- '\(letter)'")
+                        }
+                    }
+                    break
+                }
+                continue
+            }
+            result.operands.append(arg)
+            if stopAtFirstOperand {
+                result.operands += args[i...]
+                break
+            }
+        }
+        return result
+    }
+
+    private func findLong(_ name: Substring, original: String) throws(UsageError) -> OptionSpec {
+        if let exact = specs.first(where: { $0.long.map { $0[...] == name } ?? false }) { return exact }
+        let candidates = specs.filter { $0.long?.hasPrefix(name) ?? false }
+        // Several specs may share a long name's prefix yet mean the same key.
+        var keys: [String] = []
+        for c in candidates where !keys.contains(c.key) { keys.append(c.key) }
+        if keys.count == 1, let only = candidates.first { return only }
+        if keys.isEmpty { throw UsageError("unrecognized option '\(original.prefix { $0 != "=" })'") }
+        let names = candidates.compactMap { $0.long.map { "'--\($0)'" } }.joined(separator: " ")
+        throw UsageError("option '\(original.prefix { $0 != "=" })' is ambiguous; possibilities: \(names)")
+    }
+}
+
+/// A command line the plugin cannot accept. ``PluginMain`` prints it as
+/// `progname: message`, then the plugin's usage, and exits UNKNOWN (3).
+public struct UsageError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
