@@ -12,14 +12,16 @@ let package = Package(
     ],
     targets: [
         .target(name: "NagiosPlugin"),
-        .target(name: "Checks", dependencies: ["NagiosPlugin"]),
+        .target(name: "SystemProbes", dependencies: ["NagiosPlugin"]),
+        .target(name: "Checks", dependencies: ["NagiosPlugin", "SystemProbes"]),
         .executableTarget(name: "vigil-plugins", dependencies: ["Checks", "NagiosPlugin"]),
         .testTarget(
             name: "NagiosPluginTests",
             dependencies: ["NagiosPlugin"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "ChecksTests", dependencies: ["Checks", "NagiosPlugin"]),
+        .testTarget(name: "SystemProbesTests", dependencies: ["SystemProbes"]),
+        .testTarget(name: "ChecksTests", dependencies: ["Checks", "NagiosPlugin", "SystemProbes"]),
         .testTarget(name: "EndToEndTests", dependencies: ["NagiosPlugin"]),
     ],
     swiftLanguageModes: [.v6]
