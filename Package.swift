@@ -15,6 +15,7 @@ let package = Package(
         .target(name: "SystemProbes", dependencies: ["NagiosPlugin"]),
         .target(name: "Checks", dependencies: ["NagiosPlugin", "SystemProbes"]),
         .executableTarget(name: "vigil-plugins", dependencies: ["Checks", "NagiosPlugin"]),
+        .target(name: "Analytics", dependencies: ["NagiosPlugin"]),
         .testTarget(
             name: "NagiosPluginTests",
             dependencies: ["NagiosPlugin"],

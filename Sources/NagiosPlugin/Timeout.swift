@@ -66,7 +66,17 @@ public enum Timeout {
         timeoutMessageLength = bytes.count
         timeoutExitCode = state.exitCode
         bytes.removeAll()
-        signal(SIGALRM, timeoutHandler)
+        // The parent may have blocked or ignored SIGALRM (test runners,
+        // some daemons): take it back before relying on it.
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = timeoutHandler
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGALRM, &action, nil)
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGALRM)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         alarm(seconds)
     }
 
