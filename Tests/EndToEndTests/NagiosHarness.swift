@@ -30,7 +30,7 @@ final class NagiosHarness {
 
     let directory: URL
     let services: [Service]
-    private var process: Process?
+    private var pid: pid_t = 0
 
     var configFile: URL { directory.appendingPathComponent("nagios.cfg") }
     var perfdataFile: URL { directory.appendingPathComponent("service-perfdata") }
@@ -165,13 +165,8 @@ final class NagiosHarness {
 
     /// Starts Nagios in the foreground as a child process.
     func start() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.nagios)
-        p.arguments = [configFile.path]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        process = p
+        // Spawned with a clean signal mask: its workers reap checks on SIGCHLD.
+        pid = try E2E.spawn(Self.nagios, [configFile.path])
     }
 
     /// Waits until every service has been checked at least `checks` times
@@ -232,11 +227,12 @@ final class NagiosHarness {
 
     /// Stops Nagios and removes the directory (pass `keep: true` to look at it).
     func stop(keep: Bool = false) {
-        if let p = process, p.isRunning {
-            p.terminate()
-            p.waitUntilExit()
+        if pid > 0 {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            pid = 0
         }
-        process = nil
         if !keep { try? FileManager.default.removeItem(at: directory) }
     }
 

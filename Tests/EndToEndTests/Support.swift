@@ -21,39 +21,65 @@ enum E2E {
 
     /// Runs an executable with arguments (no shell), optional stdin and
     /// environment additions, and returns what it printed and its exit code.
+    ///
+    /// The child starts with an empty signal mask and default dispositions:
+    /// test runners block signals in their threads, and a plugin (or Nagios)
+    /// inheriting that mask never sees its SIGALRM or SIGCHLD.
     static func run(_ path: String, _ arguments: [String], stdin: String? = nil,
                     environment: [String: String] = [:], directory: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        if !environment.isEmpty {
-            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        // Outputs go to files, so that a chatty child can never block on a full pipe.
         let dir = FileManager.default.temporaryDirectory
-        let outURL = dir.appendingPathComponent("vigil-e2e-\(UUID().uuidString).out")
-        let errURL = dir.appendingPathComponent("vigil-e2e-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
+        let outPath = dir.appendingPathComponent("vigil-e2e-\(UUID().uuidString).out").path
+        let errPath = dir.appendingPathComponent("vigil-e2e-\(UUID().uuidString).err").path
+        let inPath = dir.appendingPathComponent("vigil-e2e-\(UUID().uuidString).in").path
+        try Data((stdin ?? "").utf8).write(to: URL(fileURLWithPath: inPath))
+        defer { for p in [outPath, errPath, inPath] { unlink(p) } }
+        let pid = try spawn(path, arguments, environment: environment, directory: directory,
+                            stdin: inPath, stdout: outPath, stderr: errPath)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw HarnessError("waitpid: \(errno)") }
         }
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        let inp = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = inp
-        try p.run()
-        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try inp.fileHandleForWriting.close()
-        p.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Result(stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self),
-                      code: p.terminationStatus)
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Result(stdout: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self),
+                      stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self),
+                      code: code)
+    }
+
+    /// posix_spawn with files for the standard streams, a clean signal state,
+    /// and optionally another working directory. Returns the child's pid.
+    static func spawn(_ path: String, _ arguments: [String], environment: [String: String] = [:],
+                      directory: String? = nil, stdin: String = "/dev/null", stdout: String = "/dev/null",
+                      stderr: String = "/dev/null") throws -> pid_t {
+        if let directory {
+            // glibc's addchdir_np is not visible to Swift here: let a shell change directory.
+            return try spawn("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory, path] + arguments,
+                             environment: environment, stdin: stdin, stdout: stdout, stderr: stderr)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in argv + envp { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, &attr, argv, envp)
+        guard rc == 0 else { throw HarnessError("posix_spawn \(path): \(String(cString: strerror(rc)))") }
+        return pid
     }
 
     /// Runs our plugin `name` from `plugins/`.
