@@ -52,9 +52,15 @@ public struct OptionParser: Sendable {
         self.stopAtFirstOperand = stopAtFirstOperand
     }
 
+    /// Any collection of arguments (an `ArraySlice` of `CommandLine.arguments` …).
     public func parse<C: Collection>(_ arguments: C) throws(UsageError) -> ParsedArguments where C.Element == String {
+        try parse(Array(arguments))
+    }
+
+    /// Not generic on purpose: a generic entry point costs every plugin
+    /// ~100k instructions of runtime type look-up at start-up.
+    public func parse(_ args: [String]) throws(UsageError) -> ParsedArguments {
         var result = ParsedArguments()
-        let args = Array(arguments)
         var i = 0
         while i < args.count {
             let arg = args[i]
