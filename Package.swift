@@ -9,21 +9,51 @@ let package = Package(
     products: [
         .library(name: "NagiosPlugin", targets: ["NagiosPlugin"]),
         .executable(name: "vigil-plugins", targets: ["vigil-plugins"]),
+        .executable(name: "vigil-analytics", targets: ["vigil-analytics"]),
+        .executable(name: "vigil-collector", targets: ["vigil-collector"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "NagiosPlugin"),
         .target(name: "SystemProbes", dependencies: ["NagiosPlugin"]),
         .target(name: "Checks", dependencies: ["NagiosPlugin", "SystemProbes"]),
         .executableTarget(name: "vigil-plugins", dependencies: ["Checks", "NagiosPlugin"]),
-        .target(name: "Analytics", dependencies: ["NagiosPlugin"]),
+        .systemLibrary(name: "CRRD", path: "Sources/CRRD", pkgConfig: "librrd", providers: [.apt(["librrd-dev"])]),
+        .target(name: "RRD", dependencies: ["CRRD"]),
+        .target(name: "RRDTesting", dependencies: ["RRD"]),
+        .testTarget(name: "RRDTests", dependencies: ["RRD", "RRDTesting"]),
+        .target(name: "Collector", dependencies: [
+            "RRD", "NagiosPlugin", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "vigil-collector", dependencies: [
+            "Collector", "RRD", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "CollectorTests", dependencies: [
+            "Collector", "RRD", "RRDTesting", "vigil-collector", .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["Fixtures"]),
+        .target(name: "Analytics", dependencies: ["NagiosPlugin", "RRD", "Collector", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "vigil-analytics", dependencies: [
+            "Analytics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(
             name: "NagiosPluginTests",
             dependencies: ["NagiosPlugin"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "SystemProbesTests", dependencies: ["SystemProbes"]),
+        .testTarget(name: "SystemProbesTests", dependencies: ["SystemProbes"], exclude: ["Fixtures"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "NagiosPlugin", "SystemProbes"]),
         .testTarget(name: "EndToEndTests", dependencies: ["NagiosPlugin"]),
+        .testTarget(name: "AnalyticsTests", dependencies: [
+            "Analytics", "NagiosPlugin", "RRD", "RRDTesting", "Collector", .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

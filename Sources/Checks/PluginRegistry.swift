@@ -8,6 +8,19 @@ public enum PluginRegistry {
     public static let entries: [Entry] = [
         ("check_dummy", CheckDummy.main),
         ("negate", Negate.main),
+        ("check_baseline", CheckBaseline.main),
+        ("check_apt", CheckApt.main),
+        ("check_cluster", CheckCluster.main),
+        ("check_mailq", CheckMailq.main),
+        ("check_nagios", CheckNagios.main),
+        ("check_sensors", CheckSensors.main),
+        ("check_disk", CheckDisk.main),
+        ("check_file_age", CheckFileAge.main),
+        ("check_log", CheckLog.main),
+        ("check_load", CheckLoad.main),
+        ("check_swap", CheckSwap.main),
+        ("check_users", CheckUsers.main),
+        ("check_procs", CheckProcs.main),
     ]
 
     /// The entry point of the plugin called `name`.

@@ -1,0 +1,352 @@
+// The learned normal behaviour of one metric: a robust level that follows
+// level shifts, an optional daily/weekly seasonal profile, a trend, and the
+// size of the sustained excursions the metric makes when nothing is wrong.
+//
+// The limits are derived the way they will be used: Nagios alerts only
+// after `max_check_attempts` consecutive bad checks, against thresholds
+// computed once a day. So the learner replays its own history that way —
+// each day judged against the level of the day before — and measures the
+// excursions that lasted `runLength` checks. The band is put just above the
+// largest of those (less a budget of past incidents), plus a noise margin.
+
+/// What `Baseline.learn` found.
+public enum BaselineResult: Sendable {
+    case coldStart(reason: String, historySeconds: Int64)
+    case learned(Baseline)
+}
+
+public struct Baseline: Sendable, Hashable {
+    /// Robust centre of the most recent day, season removed.
+    public var level: Double
+    /// Robust σ of the day-ahead residuals (value − previous level − season).
+    public var sigma: Double
+    /// 168 hour-of-week offsets from `level` (all zero when not seasonal).
+    public var season: [Double]
+    public var hasDailySeason: Bool
+    public var hasWeeklySeason: Bool
+    public var trendPerDay: Double
+    public var historySeconds: Int64
+    /// Distance above the expected value at which the warning starts.
+    public var upperWarning: Double
+    /// Distance below the expected value at which the warning starts.
+    public var lowerWarning: Double
+    /// Same for critical.
+    public var upperCritical: Double
+    public var lowerCritical: Double
+    public var observedMinimum: Double
+    public var observedMaximum: Double
+
+    /// The expected value at a Unix time.
+    public func expected(at time: Int64) -> Double {
+        level + season[TimeOfWeekProfile.bucket(at: time)]
+    }
+
+    static func learn(series: TimeSeries, now: Int64, direction: AlertDirection = .both,
+                      configuration c: LearnerConfiguration, workspace w: inout LearnerWorkspace) -> BaselineResult
+    {
+        let values = series.values
+        // The part of the series before `now`, within the history window.
+        let endIndex = min(values.count, max(0, Int((now - series.start + series.step - 1) / series.step)))
+        let windowSteps = Int(max(1, c.historyWindowSeconds / series.step))
+        var first = -1
+        var last = -1
+        for i in max(0, endIndex - windowSteps)..<endIndex where !values[i].isNaN {
+            if first < 0 { first = i }
+            last = i
+        }
+        guard first >= 0 else { return .coldStart(reason: "no data", historySeconds: 0) }
+        let seconds = Int64(last - first + 1) * series.step
+        let span = last - first + 1
+        w.reserve(endIndex - first)
+        let present = RobustStats.gather(values, first..<(last + 1), into: &w.a)
+        if present < c.minimumPoints {
+            return .coldStart(reason: "only \(present) values (\(c.minimumPoints) needed)", historySeconds: seconds)
+        }
+        if seconds < c.minimumHistorySeconds {
+            return .coldStart(
+                reason: "only \(seconds / 3600) h of history (\(c.minimumHistorySeconds / 3600) h needed)",
+                historySeconds: seconds)
+        }
+        if Double(span - present) > c.maximumMissingFraction * Double(span) {
+            return .coldStart(reason: "\(span - present) of \(span) values missing", historySeconds: seconds)
+        }
+        var lo = Double.infinity
+        var hi = -Double.infinity
+        for i in 0..<present {
+            lo = min(lo, w.a[i])
+            hi = max(hi, w.a[i])
+        }
+        // Robust spread of the values (ignores the most extreme ones).
+        let spread = RobustStats.quantiles(&w.a, count: present, low: c.spreadQuantile, high: 1 - c.spreadQuantile)
+        let hist = first..<(last + 1)
+        // Hour-of-week bucket of every index from `first` (computed once).
+        w.fillBuckets(series: series, from: first, to: endIndex)
+        let bucket = w.buckets
+        // Daily blocks ending at `now` (the last block is the most recent day).
+        let perDay = Int(max(1, 86_400 / series.step))
+        let blocks = Blocks(range: hist, end: endIndex, size: perDay)
+        // Season from values minus their day's median (robust to level shifts).
+        var dayMedian = [Double](repeating: .nan, count: blocks.count)
+        for k in 0..<blocks.count {
+            let n = RobustStats.gather(values, blocks[k], into: &w.c)
+            if n > 0 { dayMedian[k] = RobustStats.median(&w.c, count: n) }
+        }
+        let season = Seasonality.hourOfWeekOffsets(series: series, blocks: blocks, dayMedian: dayMedian,
+                                                   bucketsFrom: first, configuration: c, workspace: &w)
+        // Deseasonalised daily levels.
+        var dayLevel = [Double](repeating: .nan, count: blocks.count)
+        for k in 0..<blocks.count {
+            var n = 0
+            for i in blocks[k] where !values[i].isNaN {
+                w.c[n] = values[i] - season.offsets[Int(bucket[i - first])]
+                n += 1
+            }
+            if n > 0 { dayLevel[k] = RobustStats.median(&w.c, count: n) }
+        }
+        // The level in force next: the median of the most recent `levelWindow`.
+        let levelSteps = Int(max(1, c.levelWindowSeconds / series.step))
+        var n = 0
+        for i in max(first, endIndex - levelSteps)..<endIndex where !values[i].isNaN {
+            w.c[n] = values[i] - season.offsets[Int(bucket[i - first])]
+            n += 1
+        }
+        let level = n > 0 ? RobustStats.median(&w.c, count: n) : dayLevel[blocks.count - 1]
+        // Day-ahead residuals: each day against the level of the day before
+        // (the first day against itself when it is the only one).
+        var m = 0
+        let firstJudged = blocks.count > 1 ? 1 : 0
+        for k in firstJudged..<blocks.count {
+            var ref = k > 0 ? dayLevel[k - 1] : dayLevel[k]
+            if ref.isNaN { ref = dayLevel[k] }
+            for i in blocks[k] {
+                let v = values[i]
+                w.b[m] = v.isNaN || ref.isNaN
+                    ? .nan : v - ref - season.offsets[Int(bucket[i - first])]
+                m += 1
+            }
+        }
+        // Robust σ of the residuals.
+        let rn = RobustStats.gather(w.b, 0..<m, into: &w.c)
+        let rMedian = RobustStats.median(&w.c, count: rn)
+        var sigma = RobustStats.mad(&w.c, count: rn, center: rMedian) * RobustStats.madToSigma
+        var floor = max((spread.high - spread.low) * c.minimumSigmaFractionOfRange, abs(level) * 1e-3, 1e-9)
+        // A flat history (no robust spread at all, e.g. a metric that is
+        // always 0) says nothing about the size of normal changes: an
+        // absolute floor keeps the band from collapsing onto the value.
+        if spread.high == spread.low { floor = max(floor, c.flatMinimumSigma) }
+        if !(sigma > floor) { sigma = floor }
+        // Sustained excursions above and below.
+        let days = Double(seconds) / 86_400
+        let skip = Int((days * c.incidentsPerDay).rounded(.down))
+        let up = Excursions.limit(w.b, count: m, runLength: c.runLength, upward: true, skip: skip, scratch: &w.c)
+        let down = Excursions.limit(w.b, count: m, runLength: c.runLength, upward: false, skip: skip,
+                                    scratch: &w.c)
+        let minimum = c.minimumSigmas * sigma
+        var upper = max(up * c.excursionFactor + c.marginSigmas * sigma, minimum)
+        var lower = max(down * c.excursionFactor + c.marginSigmas * sigma, minimum)
+        // The same history replayed against both limits at once, as Nagios
+        // counts attempts: widen both while it would exceed the budget.
+        let replay = Excursions.replayFactor(w.b, count: m, runLength: c.runLength, upper: upper, lower: lower,
+                                             direction: direction, skip: skip, scratch: &w.c, starts: &w.a)
+        if replay > 1 {
+            upper *= replay * c.replayMargin
+            lower *= replay * c.replayMargin
+        }
+        let trend = Seasonality.trendPerDay(dayLevel)
+        return .learned(
+            Baseline(level: level, sigma: sigma, season: season.offsets, hasDailySeason: season.daily,
+                     hasWeeklySeason: season.weekly, trendPerDay: trend, historySeconds: seconds,
+                     upperWarning: upper, lowerWarning: lower,
+                     upperCritical: upper * c.criticalFactor, lowerCritical: lower * c.criticalFactor,
+                     observedMinimum: lo, observedMaximum: hi))
+    }
+
+    /// The band for the whole week: the seasonal range widened by the limits.
+    func staticBand(direction: AlertDirection, minimum: Double?, maximum: Double?) -> ThresholdBand {
+        var sLo = 0.0
+        var sHi = 0.0
+        for o in season {
+            sLo = min(sLo, o)
+            sHi = max(sHi, o)
+        }
+        return band(low: level + sLo, high: level + sHi, direction: direction, minimum: minimum, maximum: maximum)
+    }
+
+    /// Hour-of-week bands, or nil when the metric has no cycle.
+    func profile(direction: AlertDirection, minimum: Double?, maximum: Double?) -> TimeOfWeekProfile? {
+        guard hasDailySeason || hasWeeklySeason else { return nil }
+        var buckets = [ThresholdBand?]()
+        buckets.reserveCapacity(TimeOfWeekProfile.bucketsPerWeek)
+        for o in season {
+            buckets.append(band(low: level + o, high: level + o, direction: direction, minimum: minimum,
+                                maximum: maximum))
+        }
+        return TimeOfWeekProfile(buckets: buckets)
+    }
+
+    func band(low: Double, high: Double, direction: AlertDirection, minimum: Double?, maximum: Double?)
+        -> ThresholdBand
+    {
+        var b = ThresholdBand()
+        if direction != .low {
+            b.warningHigh = clamp(high + upperWarning, minimum, maximum)
+            b.criticalHigh = clamp(high + upperCritical, minimum, maximum)
+        }
+        if direction != .high {
+            b.warningLow = clamp(low - lowerWarning, minimum, maximum)
+            b.criticalLow = clamp(low - lowerCritical, minimum, maximum)
+        }
+        // A limit at or beyond the metric's own bounds can never alert.
+        if let m = minimum {
+            if let v = b.warningLow, v <= m { b.warningLow = nil }
+            if let v = b.criticalLow, v <= m { b.criticalLow = nil }
+        }
+        if let m = maximum {
+            if let v = b.warningHigh, v >= m { b.warningHigh = nil }
+            if let v = b.criticalHigh, v >= m { b.criticalHigh = nil }
+        }
+        return b
+    }
+}
+
+/// Daily blocks of indices ending at `end`; the first may be partial.
+struct Blocks {
+    let lower: Int
+    let end: Int
+    let size: Int
+    let count: Int
+
+    init(range: Range<Int>, end: Int, size: Int) {
+        self.lower = range.lowerBound
+        self.end = end
+        self.size = size
+        self.count = max(1, (end - range.lowerBound + size - 1) / size)
+    }
+
+    subscript(k: Int) -> Range<Int> {
+        let hi = end - (count - 1 - k) * size
+        return max(lower, hi - size)..<hi
+    }
+}
+
+/// Sustained excursions: runs of `runLength` consecutive residuals on the
+/// same side, measured by the smallest of them (what must be exceeded for
+/// Nagios to reach a hard state).
+enum Excursions {
+    /// The height of the largest excursion after skipping the `skip`
+    /// largest (past incidents); 0 when there are none.
+    static func limit(_ r: [Double], count: Int, runLength: Int, upward: Bool, skip: Int,
+                      scratch: inout [Double]) -> Double
+    {
+        // Peak of each excursion: an excursion is a maximal stretch where the
+        // run-minimum is > 0.
+        var peaks = 0
+        var current = 0.0
+        var inside = false
+        var run = 0
+        var window = [Double](repeating: 0, count: max(1, runLength))
+        for i in 0..<count {
+            let x = upward ? r[i] : -r[i]
+            if x.isNaN || x <= 0 {
+                run = 0
+            } else {
+                window[run % window.count] = x
+                run += 1
+            }
+            if run >= window.count {
+                var mn = Double.infinity
+                for v in window where v < mn { mn = v }
+                if !inside {
+                    inside = true
+                    current = mn
+                } else if mn > current {
+                    current = mn
+                }
+            } else if inside {
+                scratch[peaks] = current
+                peaks += 1
+                inside = false
+            }
+        }
+        if inside {
+            scratch[peaks] = current
+            peaks += 1
+        }
+        guard peaks > skip else { return 0 }
+        // The (skip+1)-th largest peak.
+        return RobustStats.quantile(&scratch, count: peaks, Double(peaks - 1 - skip) / Double(max(1, peaks - 1)))
+    }
+}
+
+extension Excursions {
+    /// The smallest factor (≥ 1) by which `upper` and `lower` must both be
+    /// multiplied so that the residuals, judged the way Nagios does (a
+    /// problem is `runLength` consecutive rows beyond either limit that
+    /// `direction` watches, whatever side each row is on), make at most
+    /// `skip` problems. 1 when they already do.
+    static func replayFactor(_ r: [Double], count: Int, runLength: Int, upper: Double, lower: Double,
+                             direction: AlertDirection, skip: Int, scratch q: inout [Double],
+                             starts: inout [Double]) -> Double
+    {
+        let length = max(1, runLength)
+        guard count >= length, upper > 0, lower > 0 else { return 1 }
+        // Each residual as a multiple of the limit on its side (0 = inside).
+        for i in 0..<count {
+            let x = r[i]
+            if x.isNaN {
+                q[i] = 0
+            } else if x > 0 {
+                q[i] = direction == .low ? 0 : x / upper
+            } else {
+                q[i] = direction == .high ? 0 : -x / lower
+            }
+        }
+        // In place: q[i] becomes the smallest of the run starting at i, i.e.
+        // the factor below which those `length` rows all alert.
+        let runs = count - length + 1
+        var highest = 0.0
+        for i in 0..<runs {
+            var mn = q[i]
+            for j in (i + 1)..<(i + length) where q[j] < mn { mn = q[j] }
+            q[i] = mn
+            highest = max(highest, mn)
+        }
+        // A problem starts at run i for a factor f when q[i] > f ≥ q[i − 1]
+        // (i = 0: q[i] > f). Only f ≥ 1 is ever tried, so only the runs with
+        // q[i] > 1 and q[i] > q[i − 1] can start one: keep those pairs
+        // (previous in `starts`, own value in `q`, compacted in place).
+        var pairs = 0
+        var previous = -Double.infinity
+        for i in 0..<runs {
+            let x = q[i]
+            if x > 1 && x > previous {
+                starts[pairs] = previous
+                q[pairs] = x
+                pairs += 1
+            }
+            previous = x
+        }
+        func problems(_ factor: Double) -> Int {
+            var n = 0
+            for i in 0..<pairs where q[i] > factor && starts[i] <= factor { n += 1 }
+            return n
+        }
+        guard problems(1) > skip else { return 1 }
+        // Bisection: `problems` falls (not strictly monotonically, but
+        // close) as the factor grows; keep the side that satisfies the budget.
+        var lo = 1.0
+        var hi = max(1, highest)
+        for _ in 0..<30 {
+            let mid = (lo + hi) / 2
+            if problems(mid) <= skip { hi = mid } else { lo = mid }
+        }
+        return hi
+    }
+}
+
+func clamp(_ v: Double, _ lo: Double?, _ hi: Double?) -> Double {
+    var v = v
+    if let lo, v < lo { v = lo }
+    if let hi, v > hi { v = hi }
+    return v
+}

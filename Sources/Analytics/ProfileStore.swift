@@ -1,0 +1,125 @@
+import Collector
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the RRD a metric was read from lives, written into its profile so
+/// that `check_baseline` can read the latest value itself.
+public struct RRDLocation: Sendable, Hashable {
+    public var path: String
+    public var dataSource: String
+    /// Seconds per primary data point.
+    public var step: Int
+
+    public init(path: String, dataSource: String, step: Int) {
+        self.path = path
+        self.dataSource = dataSource
+        self.step = step
+    }
+}
+
+/// The time-of-week profiles `check_baseline` reads: one small text file
+/// per metric, `DIR/<host>/<service>/<label>.profile` (host perfdata:
+/// `DIR/<host>/@host/<label>.profile`), names encoded as in the
+/// collector's tree (bytes other than `A-Z a-z 0-9 . _ -` and a leading
+/// `.` written `%XX`).
+///
+/// The format (version 1) is line based so that a plugin parses it
+/// without Foundation in microseconds:
+///
+///     vigil-profile 1
+///     host web01
+///     service Load
+///     label load1
+///     uom
+///     direction high
+///     generated 1764000000
+///     utc-offset 0
+///     rrd /var/lib/vigil/rrd/web01/Load/load1.rrd
+///     ds value
+///     step 300
+///     warn ~:3.2
+///     crit ~:4.8
+///     hour 0 ~:2.1 ~:3
+///     …
+///     end
+///
+/// `warn`/`crit` are the static ranges (Nagios syntax, `-` for none),
+/// used for hours that have no line of their own; `hour H W C` gives the
+/// ranges for hour-of-week H (0 = Monday 00:00–00:59 at `utc-offset`).
+/// Text values escape `\` as `\\` and a line break as `\n`; `end` marks a
+/// complete file.
+public enum ProfileStore {
+    public static let formatVersion = 1
+    public static let fileSuffix = ".profile"
+
+    /// The path of a metric's profile below `directory`.
+    public static func path(for id: MetricID, in directory: String) -> String {
+        let service = id.service.isEmpty ? "@host" : encode(id.service)
+        return "\(directory)/\(encode(id.host))/\(service)/\(encode(id.label))\(fileSuffix)"
+    }
+
+    /// A path component: the collector's reversible encoding (`MetricPath`).
+    public static func encode(_ name: String) -> String {
+        MetricPath.encode(Array(name.utf8))
+    }
+
+    /// The file's text, or `nil` when there is nothing to evaluate (a
+    /// cold start, or neither a static band nor any hourly band).
+    public static func render(_ analysis: MetricAnalysis, rrd: RRDLocation?, generated: Int64) -> String? {
+        guard case .thresholds = analysis.outcome else { return nil }
+        let hours = analysis.profile?.buckets ?? []
+        guard analysis.band != nil || hours.contains(where: { $0 != nil }) else { return nil }
+        var s = "vigil-profile \(formatVersion)\n"
+        s += "host \(escape(analysis.id.host))\n"
+        s += "service \(escape(analysis.id.service))\n"
+        s += "label \(escape(analysis.id.label))\n"
+        s += "uom \(escape(analysis.uom))\n"
+        s += "direction \(analysis.direction.rawValue)\n"
+        s += "generated \(generated)\n"
+        s += "utc-offset \(analysis.profile?.utcOffsetSeconds ?? 0)\n"
+        if let rrd {
+            s += "rrd \(escape(rrd.path))\n"
+            s += "ds \(escape(rrd.dataSource))\n"
+            s += "step \(rrd.step)\n"
+        }
+        s += "warn \(analysis.band?.warningRange ?? "-")\n"
+        s += "crit \(analysis.band?.criticalRange ?? "-")\n"
+        if hours.count == TimeOfWeekProfile.bucketsPerWeek {
+            for (h, band) in hours.enumerated() {
+                guard let band else { continue }
+                s += "hour \(h) \(band.warningRange ?? "-") \(band.criticalRange ?? "-")\n"
+            }
+        }
+        return s + "end\n"
+    }
+
+    /// Writes the profile atomically (creating directories); returns its
+    /// path, or `nil` when there was nothing to write.
+    @discardableResult
+    public static func write(_ analysis: MetricAnalysis, rrd: RRDLocation?, generated: Int64,
+                             into directory: String) throws(FileError) -> String? {
+        guard let text = render(analysis, rrd: rrd, generated: generated) else { return nil }
+        let path = path(for: analysis.id, in: directory)
+        try makeDirectories(parentDirectory(path))
+        // Many small files: atomic (rename) but not fsync'ed one by one;
+        // after a crash the next run rewrites them.
+        try AtomicReplace.write(path: path, contents: text, durable: false)
+        return path
+    }
+
+    static func escape(_ text: String) -> String {
+        text.escaping(["\\": "\\\\", "\n": "\\n", "\r": "\\r"])
+    }
+}
+
+/// `mkdir -p`.
+public func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(FileError) {
+    var current = path.hasPrefix("/") ? "" : "."
+    for part in path.split(separator: "/") {
+        current += "/" + part
+        if mkdir(current, mode) != 0 && errno != EEXIST {
+            throw FileError(call: "mkdir", path: current, errno: errno)
+        }
+    }
+}

@@ -1,0 +1,189 @@
+// Order statistics without allocation per call: callers pass a scratch
+// buffer that the functions reorder in place. Selection is exact (the same
+// values a full sort would give) but O(n): Floyd–Rivest sampling narrows the
+// range around the wanted rank, a median-of-three quickselect finishes it.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum RobustStats {
+    /// Consistency factor: MAD × 1.4826 estimates σ for normal data.
+    public static let madToSigma = 1.482_602_218_505_602
+
+    /// The q-quantile (0…1, linear interpolation between order statistics) of
+    /// `buffer[0..<count]`; reorders that part of the buffer. NaN when empty.
+    public static func quantile(_ buffer: inout [Double], count: Int, _ q: Double) -> Double {
+        guard count > 0 else { return .nan }
+        return buffer.withUnsafeMutableBufferPointer { quantile($0, count: count, q) }
+    }
+
+    /// Same on a buffer pointer (for hot loops that already hold one).
+    static func quantile(_ b: UnsafeMutableBufferPointer<Double>, count: Int, _ q: Double) -> Double {
+        quantile(b, count: count, q, orderedFrom: count)
+    }
+
+    /// The `low` and `high` quantiles (low ≤ high) of `buffer[0..<count]`
+    /// from one partially ordered buffer: the second selection only looks
+    /// below the rank of the first. Reorders the buffer.
+    public static func quantiles(_ buffer: inout [Double], count: Int, low: Double, high: Double)
+        -> (low: Double, high: Double)
+    {
+        guard count > 0 else { return (.nan, .nan) }
+        return buffer.withUnsafeMutableBufferPointer { b in
+            let h = quantile(b, count: count, high, orderedFrom: count)
+            // Everything from the rank of `high` on is ≥ everything before it.
+            let l = quantile(b, count: count, low, orderedFrom: rank(count, high))
+            return (l, h)
+        }
+    }
+
+    /// The index of the lower order statistic used for quantile `q`.
+    static func rank(_ count: Int, _ q: Double) -> Int {
+        Int(min(max(q, 0), 1) * Double(count - 1))
+    }
+
+    /// Quantile of `b[0..<count]` when `b[limit..<count]` (limit ≤ count) are
+    /// known to be ≥ every value before `limit` and `b[limit]` is their
+    /// smallest: only the front part is searched.
+    private static func quantile(_ b: UnsafeMutableBufferPointer<Double>, count: Int, _ q: Double,
+                                 orderedFrom limit: Int) -> Double
+    {
+        let pos = min(max(q, 0), 1) * Double(count - 1)
+        let lo = Int(pos)
+        let frac = pos - Double(lo)
+        let limit = lo < limit ? limit : count
+        select(b, lo, 0, limit - 1)
+        let a = b[lo]
+        guard frac > 0, lo + 1 < count else { return a }
+        // The next order statistic is the minimum of the upper part.
+        let end = min(count, limit + 1)
+        var next = Double.infinity
+        var i = lo + 1
+        while i < end {
+            let x = b[i]
+            next = x < next ? x : next
+            i += 1
+        }
+        return a + (next - a) * frac
+    }
+
+    /// The median of `buffer[0..<count]` (reorders it).
+    public static func median(_ buffer: inout [Double], count: Int) -> Double {
+        quantile(&buffer, count: count, 0.5)
+    }
+
+    /// Median absolute deviation from `center` of `buffer[0..<count]`
+    /// (overwrites the buffer with the deviations).
+    public static func mad(_ buffer: inout [Double], count: Int, center: Double) -> Double {
+        guard count > 0 else { return .nan }
+        return buffer.withUnsafeMutableBufferPointer { b in
+            for i in 0..<count { b[i] = abs(b[i] - center) }
+            return quantile(b, count: count, 0.5)
+        }
+    }
+
+    /// Copies the non-NaN values of `values[range]` into `buffer` (growing it
+    /// only when too small) and returns how many were copied.
+    @discardableResult
+    public static func gather(_ values: [Double], _ range: Range<Int>, into buffer: inout [Double]) -> Int {
+        if buffer.count < range.count { buffer.append(contentsOf: repeatElement(0, count: range.count - buffer.count)) }
+        return values.withUnsafeBufferPointer { v in
+            buffer.withUnsafeMutableBufferPointer { b in
+                var n = 0
+                for i in range {
+                    let x = v[i]
+                    b[n] = x
+                    n &+= x.isNaN ? 0 : 1
+                }
+                return n
+            }
+        }
+    }
+
+    /// Afterwards `b[k]` holds the k-th smallest of `b[lo...hi]`, smaller or
+    /// equal ones before it, larger or equal ones after it. Long ranges are
+    /// first narrowed by Floyd–Rivest: the rank is located in a small sample
+    /// (recursively), which gives a pivot close to it.
+    static func select(_ b: UnsafeMutableBufferPointer<Double>, _ k: Int, _ lo: Int, _ hi: Int) {
+        var left = lo
+        var right = hi
+        while right - left > 600 {
+            let n = Double(right - left + 1)
+            let i = Double(k - left + 1)
+            let z = log(n)
+            let s = 0.5 * exp(2 * z / 3)
+            let sd = 0.5 * (z * s * (n - s) / n).squareRoot() * (i < n / 2 ? -1 : 1)
+            let newLeft = max(left, Int((Double(k) - i * s / n + sd).rounded(.down)))
+            let newRight = min(right, Int((Double(k) + (n - i) * s / n + sd).rounded(.down)))
+            select(b, k, newLeft, newRight)
+            // Partition b[left...right] around t = b[k] without branches:
+            // first the values < t to the front, then those == t after them.
+            let t = b[k]
+            let p = partition(b, left, right) { $0 < t }
+            if k < p {
+                right = p - 1
+                continue
+            }
+            let q = partition(b, p, right) { $0 <= t }
+            if k < q { return }
+            left = q
+        }
+        quickselect(b, k, left, right)
+    }
+
+    /// Moves the values of `b[lo...hi]` for which `isBefore` holds to the
+    /// front (Lomuto, without a data-dependent branch) and returns where the
+    /// others start.
+    @inline(__always)
+    static func partition(_ b: UnsafeMutableBufferPointer<Double>, _ lo: Int, _ hi: Int,
+                          _ isBefore: (Double) -> Bool) -> Int
+    {
+        var p = lo
+        for i in lo...hi {
+            let x = b[i]
+            b[i] = b[p]
+            b[p] = x
+            p &+= Int(unsafeBitCast(isBefore(x), to: UInt8.self))
+        }
+        return p
+    }
+
+    /// Quickselect (median-of-three pivot, insertion sort below 16
+    /// elements), same contract as `select`.
+    static func quickselect(_ b: UnsafeMutableBufferPointer<Double>, _ k: Int, _ lo: Int, _ hi: Int) {
+        var lo = lo
+        var hi = hi
+        while hi > lo {
+            if hi - lo < 16 {
+                // Insertion sort for short ranges.
+                var i = lo + 1
+                while i <= hi {
+                    let x = b[i]
+                    var j = i - 1
+                    while j >= lo && b[j] > x {
+                        b[j + 1] = b[j]
+                        j -= 1
+                    }
+                    b[j + 1] = x
+                    i += 1
+                }
+                return
+            }
+            // Median of three as pivot, then the values below it to the
+            // front and those equal to it after them.
+            let x = b[lo], y = b[lo + (hi - lo) / 2], z = b[hi]
+            let t = max(min(x, y), min(max(x, y), z))
+            let p = partition(b, lo, hi) { $0 < t }
+            if k < p {
+                hi = p - 1
+                continue
+            }
+            let q = partition(b, p, hi) { $0 <= t }
+            if k < q { return }
+            lo = q
+        }
+    }
+}

@@ -1,0 +1,131 @@
+// Daily and weekly cycles and the trend of a series.
+
+enum Seasonality {
+    struct Offsets {
+        /// 168 hour-of-week offsets from the day's level.
+        var offsets: [Double]
+        var daily: Bool
+        var weekly: Bool
+    }
+
+    /// Hour-of-day (and, with enough weeks, hour-of-week) medians of the
+    /// values minus their day's median. A cycle is kept only when removing
+    /// it shrinks the robust spread (MAD) by `seasonMinimumGain`.
+    /// `w.buckets[i - bucketsFrom]` is the hour-of-week bucket of index `i`.
+    static func hourOfWeekOffsets(series: TimeSeries, blocks: Blocks, dayMedian: [Double], bucketsFrom: Int,
+                                  configuration c: LearnerConfiguration, workspace w: inout LearnerWorkspace)
+        -> Offsets
+    {
+        let zero = [Double](repeating: 0, count: TimeOfWeekProfile.bucketsPerWeek)
+        let flat = Offsets(offsets: zero, daily: false, weekly: false)
+        let values = series.values
+        let bucket = w.buckets
+        guard blocks.count >= c.seasonMinimumDays, series.step <= 3600 else { return flat }
+        // Deviations grouped by hour-of-week bucket (counting sort).
+        var counts = [Int](repeating: 0, count: 169)
+        for k in 0..<blocks.count where !dayMedian[k].isNaN {
+            for i in blocks[k] where !values[i].isNaN {
+                counts[Int(bucket[i - bucketsFrom]) + 1] += 1
+            }
+        }
+        for b in 0..<168 { counts[b + 1] += counts[b] }
+        let total = counts[168]
+        guard total > 0 else { return flat }
+        var fill = counts
+        for k in 0..<blocks.count where !dayMedian[k].isNaN {
+            for i in blocks[k] where !values[i].isNaN {
+                let b = Int(bucket[i - bucketsFrom])
+                w.b[fill[b]] = values[i] - dayMedian[k]
+                fill[b] += 1
+            }
+        }
+        // Hour of day: the seven buckets of one hour together.
+        var daily = [Double](repeating: 0, count: 24)
+        for h in 0..<24 {
+            var n = 0
+            for d in 0..<7 {
+                let b = d * 24 + h
+                for j in counts[b]..<counts[b + 1] {
+                    w.c[n] = w.b[j]
+                    n += 1
+                }
+            }
+            daily[h] = n > 0 ? RobustStats.median(&w.c, count: n) : 0
+        }
+        for j in 0..<total { w.c[j] = w.b[j] }
+        let rawSpread = RobustStats.mad(&w.c, count: total, center: 0)
+        let dailySpread = spread(w.b, counts, { daily[$0 % 24] }, &w.c)
+        let hasDaily = rawSpread > 0 && dailySpread < rawSpread * (1 - c.seasonMinimumGain)
+        var weekly = zero
+        var hasWeekly = false
+        if blocks.count >= 7 * c.seasonMinimumWeeks {
+            // Weekly offsets are relative to the week's level (the median of
+            // the seven daily medians centred on that day), so that quiet weekends
+            // show up as offsets instead of being absorbed by the day level.
+            var dayShift = [Double](repeating: 0, count: blocks.count)
+            var recent = [Double]()
+            for k in 0..<blocks.count where !dayMedian[k].isNaN {
+                recent.removeAll(keepingCapacity: true)
+                for j in max(0, k - 3)...min(blocks.count - 1, k + 3) where !dayMedian[j].isNaN { recent.append(dayMedian[j]) }
+                dayShift[k] = dayMedian[k] - RobustStats.median(&recent, count: recent.count)
+            }
+            var fill = counts
+            for k in 0..<blocks.count where !dayMedian[k].isNaN {
+                for i in blocks[k] where !values[i].isNaN {
+                    let b = Int(bucket[i - bucketsFrom])
+                    w.a[fill[b]] = values[i] - dayMedian[k] + dayShift[k]
+                    fill[b] += 1
+                }
+            }
+            for b in 0..<168 {
+                var n = 0
+                for j in counts[b]..<counts[b + 1] {
+                    w.c[n] = w.a[j]
+                    n += 1
+                }
+                weekly[b] = n > 0 ? RobustStats.median(&w.c, count: n) : daily[b % 24]
+            }
+            // Compared on the same deviations: the daily profile vs the weekly one.
+            let weeklySpread = spread(w.a, counts, { weekly[$0] }, &w.c)
+            let base = spread(w.a, counts, { hasDaily ? daily[$0 % 24] : 0 }, &w.c)
+            hasWeekly = base > 0 && weeklySpread < base * (1 - c.seasonMinimumGain)
+        }
+        if hasWeekly { return Offsets(offsets: weekly, daily: hasDaily, weekly: true) }
+        if hasDaily {
+            var offsets = zero
+            for b in 0..<168 { offsets[b] = daily[b % 24] }
+            return Offsets(offsets: offsets, daily: true, weekly: false)
+        }
+        return flat
+    }
+
+    /// MAD of the bucketed deviations after subtracting `offset(bucket)`.
+    private static func spread(_ grouped: [Double], _ starts: [Int], _ offset: (Int) -> Double,
+                               _ scratch: inout [Double]) -> Double
+    {
+        var n = 0
+        for b in 0..<168 {
+            let o = offset(b)
+            for j in starts[b]..<starts[b + 1] {
+                scratch[n] = grouped[j] - o
+                n += 1
+            }
+        }
+        return RobustStats.mad(&scratch, count: n, center: 0)
+    }
+
+    /// Slope per day of the daily levels (Theil–Sen: median of pairwise slopes).
+    static func trendPerDay(_ levels: [Double]) -> Double {
+        let days = levels.count
+        guard days >= 3 else { return 0 }
+        var slopes = [Double]()
+        slopes.reserveCapacity(days * (days - 1) / 2)
+        for i in 0..<days where !levels[i].isNaN {
+            for j in (i + 1)..<days where !levels[j].isNaN {
+                slopes.append((levels[j] - levels[i]) / Double(j - i))
+            }
+        }
+        guard !slopes.isEmpty else { return 0 }
+        return RobustStats.median(&slopes, count: slopes.count)
+    }
+}

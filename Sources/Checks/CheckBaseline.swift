@@ -1,0 +1,278 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NagiosPlugin
+
+/// `check_baseline`: judges a value against the band its time-of-week
+/// profile (written by `vigil-analytics analyze --profiles`) says is
+/// normal *now*, which a static `-w`/`-c` cannot follow.
+///
+/// - Wrapping: `check_baseline -p PROFILE -- /path/check_x ARGS…` runs the
+///   plugin, evaluates its perfdata labels that have a profile, and ends
+///   with the worse of the plugin's state and the baseline's (the plugin's
+///   output and perfdata are kept; a changed state is explained in front).
+/// - RRD: `check_baseline -p PROFILE` without a plugin reads the latest
+///   value of the profile's RRD data source itself (optionally after an
+///   rrdcached `FLUSH`).
+public enum CheckBaseline {
+    public static let info = PluginInfo(
+        name: "check_baseline",
+        usage: """
+         check_baseline -p PROFILE [-p PROFILE…] [-b] [-T TIME] [-t timeout] -- /path/to/plugin [args…]
+         check_baseline -p PROFILE [-r RRD] [-d DS] [-D ADDRESS] [-a SECONDS] [-T TIME]
+        """,
+        description: """
+        Compares a metric with the band that is normal for this hour of the
+        week, as learned by vigil-analytics. Either wraps another plugin and
+        checks the perfdata it prints, or reads the latest value from the
+        metric's RRD file.
+        """,
+        options: """
+         -p, --profile=FILE|DIR
+            A profile written by 'vigil-analytics analyze --profiles', or a
+            directory of them (every *.profile in it). May be repeated. Each
+            profile names the perfdata label it applies to.
+         -b, --baseline-only
+            Wrapping: the state comes from the profiles alone when at least one
+            label was evaluated (the plugin's UNKNOWN is always kept). Without
+            it the result is the worse of the plugin's state and the baseline's.
+         -t, --timeout=INTEGER[:STATE]
+            Seconds before the wrapped plugin is killed (default: 10); STATE is
+            the result then (default: UNKNOWN).
+         -r, --rrd=FILE
+            RRD mode: the file to read (default: the one named in the profile).
+         -d, --ds=NAME
+            RRD mode: the data source (default: the one named in the profile).
+         -D, --daemon=ADDRESS
+            RRD mode: rrdcached address (unix:/path, /path or host[:port]) to
+            FLUSH the file through before reading it.
+         -a, --max-age=SECONDS
+            RRD mode: a latest value older than this is UNKNOWN (default: three
+            steps of the archive read, at least 900).
+         -T, --time=UNIXTIME
+            Judge as if it were this time (default: now).
+        """,
+        notes: """
+        Examples:
+         check_baseline -p /var/lib/vigil/profiles/web01/Load -- /usr/lib/nagios/plugins/check_load -w 20 -c 40
+            Runs check_load with loose static limits and also holds load1, load5
+            and load15 to the band learned for this hour.
+         check_baseline -p /var/lib/vigil/profiles/web01/Load/load1.profile
+            Reads load1's latest value from its RRD and judges it.
+
+        In Nagios, pass the profile directory the generated template defines:
+         check_baseline -p $_SERVICEVIGIL_PROFILES$ -- /usr/lib/nagios/plugins/check_load ...
+        """
+    )
+
+    static let options = OptionParser([
+        OptionSpec("h", "help"), OptionSpec("V", "version"),
+        OptionSpec("p", "profile", .required), OptionSpec("b", "baseline-only"),
+        OptionSpec("t", "timeout", .required), OptionSpec("r", "rrd", .required),
+        OptionSpec("d", "ds", .required), OptionSpec("D", "daemon", .required),
+        OptionSpec("a", "max-age", .required), OptionSpec("T", "time", .required),
+    ], stopAtFirstOperand: true)
+
+    public struct Configuration: Sendable, Equatable {
+        public var profiles: [String] = []
+        public var baselineOnly = false
+        public var timeoutSeconds: UInt32 = Timeout.defaultSeconds
+        public var timeoutState: Status = .unknown
+        public var rrdPath: String?
+        public var dataSource: String?
+        public var daemon: String?
+        public var maxAge: Int64?
+        public var time: Int64?
+        /// The wrapped plugin and its arguments; empty in RRD mode.
+        public var command: [String] = []
+    }
+
+    public static func main(_ arguments: [String]) -> Never {
+        PluginMain.run(info) { () throws(PluginError) in
+            let config: Configuration
+            switch try configure(arguments) {
+            case .left(let exit): return exit
+            case .right(let c): config = c
+            }
+            // Wrapping: a missing profile only means no baseline (the metric
+            // is not learned yet, or no longer); the plugin still decides.
+            let wrapping = !config.command.isEmpty
+            var profiles: [BaselineProfile] = []
+            for p in config.profiles { profiles += try BaselineProfile.load(p, missingIsEmpty: wrapping) }
+            let now = config.time ?? Int64(time(nil))
+            if !wrapping {
+                guard !profiles.isEmpty else { throw .unknown("No profile found in \(config.profiles.joined(separator: ", "))") }
+                return try evaluateRRD(profiles, config: config, now: now)
+            }
+            Timeout.arm(seconds: config.timeoutSeconds, state: config.timeoutState)
+            let output: Command.Output
+            do {
+                output = try Command(path: config.command[0], arguments: Array(config.command.dropFirst())).run()
+            } catch {
+                throw .unknown("Cannot run \(config.command[0]): \(error)")
+            }
+            Timeout.disarm()
+            if !output.stderr.isEmpty { StandardStream.error.write(String(decoding: output.stderr, as: UTF8.self)) }
+            return evaluateWrapped(output, profiles: profiles, config: config, now: now)
+        }
+    }
+
+    public enum Either<L, R> { case left(L), right(R) }
+
+    public static func configure(_ arguments: [String]) throws(PluginError) -> Either<PluginExit, Configuration> {
+        let parsed: ParsedArguments
+        do { parsed = try options.parse(arguments) } catch { throw PluginError(error) }
+        var config = Configuration()
+        for option in parsed.options {
+            let value = option.value ?? ""
+            switch option.key {
+            case "help": return .left(.text(info.helpText, .unknown))
+            case "version": return .left(.text(info.versionLine, .unknown))
+            case "profile": config.profiles.append(value)
+            case "baseline-only": config.baselineOnly = true
+            case "timeout":
+                let (seconds, state) = try Timeout.parse(value, defaultState: .unknown)
+                config.timeoutSeconds = seconds
+                config.timeoutState = state
+            case "rrd": config.rrdPath = value
+            case "ds": config.dataSource = value
+            case "daemon": config.daemon = value
+            case "max-age":
+                guard let v = Int64(value), v > 0 else { throw .usage("--max-age must be a positive number of seconds - \(value)") }
+                config.maxAge = v
+            case "time":
+                guard let v = Int64(value) else { throw .usage("--time must be a Unix time in seconds - \(value)") }
+                config.time = v
+            default: break
+            }
+        }
+        if config.profiles.isEmpty { throw .usage("At least one --profile is required") }
+        config.command = parsed.operands
+        if let program = config.command.first, !(program.hasPrefix("/") || program.hasPrefix("./")) {
+            throw .usage("Require path to command")
+        }
+        if !config.command.isEmpty && (config.rrdPath != nil || config.dataSource != nil || config.daemon != nil) {
+            throw .usage("--rrd, --ds and --daemon are for RRD mode (no wrapped plugin)")
+        }
+        return .right(config)
+    }
+
+    /// One label judged against its band.
+    public struct Judgement: Sendable, Equatable {
+        public var label: String
+        public var value: Double
+        public var uom: String
+        public var band: BaselineProfile.Band
+        public var hour: Int?
+        public var status: Status
+
+        /// `load1 is 5.2, above ~:4.8 (critical for Tue 14:00-15:00)`.
+        public var text: String {
+            let v = NumberFormat.shortest(value) + uom
+            let when = hour.map { " for " + BaselineProfile.hourText($0) } ?? ""
+            switch status {
+            case .critical: return "\(label) is \(v), outside \(band.critical ?? "") (critical\(when))"
+            case .warning: return "\(label) is \(v), outside \(band.warning ?? "") (warning\(when))"
+            default:
+                let ranges = [band.warning, band.critical].compactMap { $0 }.joined(separator: " / ")
+                return "\(label) is \(v), within \(ranges.isEmpty ? "no limits" : ranges)\(when)"
+            }
+        }
+    }
+
+    /// Judges a value (in `uom`) against a profile at a time; `nil` if the
+    /// units cannot be compared.
+    public static func judge(_ profile: BaselineProfile, value: Double, uom: String, at time: Int64) -> Judgement? {
+        guard let scaled = convert(value, from: uom, to: profile.uom) else { return nil }
+        let (band, hour) = profile.band(at: time)
+        // The ranges were validated when the profile was read.
+        let thresholds = (try? Thresholds(warning: band.warning, critical: band.critical)) ?? Thresholds()
+        return Judgement(label: profile.label, value: scaled, uom: profile.uom, band: band, hour: hour,
+                         status: thresholds.status(of: scaled))
+    }
+
+    /// Unit conversions between the spellings plugins use for the same
+    /// quantity (time; bytes with 1024 steps, as check_disk counts).
+    static func convert(_ value: Double, from: String, to: String) -> Double? {
+        if from == to { return value }
+        let time: [String: Double] = ["s": 1, "ms": 1e-3, "us": 1e-6]
+        let bytes: [String: Double] = ["B": 1, "KB": 1024, "MB": 1_048_576, "GB": 1_073_741_824, "TB": 1_099_511_627_776]
+        for family in [time, bytes] {
+            if let a = family[from], let b = family[to] { return value * a / b }
+        }
+        return nil
+    }
+
+    /// Wrapping mode: the plugin's output with the baseline's verdict.
+    public static func evaluateWrapped(_ output: Command.Output, profiles: [BaselineProfile], config: Configuration,
+                                       now: Int64) -> PluginExit {
+        let lines = output.stdout.lines
+        let original = Status(rawValue: output.exitCode) ?? .unknown
+        if lines.isEmpty {
+            return .text("No data returned from command\n", original.worst(.unknown))
+        }
+        let parsed = PluginOutput(parsing: lines.joined(separator: "\n"))
+        let items = PerfdataParser.parse(parsed.perfdata).items
+        var judgements: [Judgement] = []
+        var notes: [String] = []
+        for profile in profiles {
+            guard let item = items.first(where: { $0.label == profile.label }) else {
+                notes.append("no perfdata '\(profile.label)'")
+                continue
+            }
+            guard let value = item.value else {
+                notes.append("'\(profile.label)' is U")
+                continue
+            }
+            guard let j = judge(profile, value: value, uom: item.uom, at: now) else {
+                notes.append("'\(profile.label)' is in \(item.uom.isEmpty ? "no unit" : item.uom), the profile in \(profile.uom.isEmpty ? "no unit" : profile.uom)")
+                continue
+            }
+            judgements.append(j)
+        }
+        let baseline = Status.worst(of: judgements.map(\.status))
+        var final = original.worst(baseline)
+        if config.baselineOnly && original != .unknown && !judgements.isEmpty { final = baseline }
+        guard final != original else { return .text(lines.map { $0 + "\n" }.joined(), original) }
+        var reasons = judgements.filter { $0.status == baseline }.map(\.text)
+        if reasons.isEmpty { reasons = judgements.map(\.text) }
+        reasons += notes
+        var text = "BASELINE \(final.label) - \(reasons.joined(separator: ", ")); plugin said: \(lines[0])\n"
+        for line in lines.dropFirst() { text += line + "\n" }
+        return .text(text, final)
+    }
+
+    /// RRD mode: each profile's latest value from its RRD.
+    public static func evaluateRRD(_ profiles: [BaselineProfile], config: Configuration, now: Int64) throws(PluginError) -> PluginExit {
+        if profiles.count > 1 && (config.rrdPath != nil || config.dataSource != nil) {
+            throw .usage("--rrd and --ds need exactly one profile")
+        }
+        var judgements: [Judgement] = []
+        var perfdata: [PerfDatum] = []
+        for profile in profiles {
+            guard let path = config.rrdPath ?? profile.rrdPath else {
+                throw .unknown("Profile \(profile.path) names no RRD file: give --rrd or wrap a plugin")
+            }
+            guard let ds = config.dataSource ?? profile.dataSource else {
+                throw .unknown("Profile \(profile.path) names no data source: give --ds")
+            }
+            if let daemon = config.daemon { try RRDCachedFlush.flush(address: daemon, path: path) }
+            let step = Int64(profile.step ?? 300)
+            let maxAge = config.maxAge ?? max(900, 3 * step)
+            guard let reading = try RRDLatestValue.read(path: path, dataSource: ds, oldest: now - maxAge) else {
+                throw .unknown("\(profile.label): no value in \(path) (\(ds)) during the last \(maxAge) seconds")
+            }
+            guard let j = judge(profile, value: reading.value, uom: profile.uom, at: now) else { continue }
+            judgements.append(j)
+            let uom = PerfDatum.isValidUOM(profile.uom) ? profile.uom : ""
+            if let d = try? PerfDatum(label: profile.label, value: NumberFormat.shortest(reading.value), uom: uom,
+                                      warning: j.band.warning, critical: j.band.critical) {
+                perfdata.append(d)
+            }
+        }
+        let state = Status.worst(of: judgements.map(\.status))
+        let shown = judgements.filter { $0.status == state }.map(\.text)
+        return .result(CheckResult(status: state, summary: "BASELINE \(state.label) - " + shown.joined(separator: ", "),
+                                   perfdata: perfdata))
+    }
+}

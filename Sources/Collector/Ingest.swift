@@ -1,0 +1,262 @@
+import Logging
+import NagiosPlugin
+import RRD
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Settings of a collector run.
+public struct CollectorOptions: Sendable {
+    /// Where the metric files live (made absolute).
+    public var rrdDirectory: String
+    public var schema: StorageSchema
+    /// rrdcached address (`unix:/path`, `host:port`), `nil` = write with librrd.
+    public var daemon: String?
+    /// Metric values gathered before they are written (bounds memory).
+    public var batchSize: Int
+    /// Longer input lines are rejected (and skipped) without being held in memory.
+    public var maxLineLength: Int
+    /// Threads writing RRD files (librrd directly; one metric per thread at a time).
+    public var threads: Int
+
+    public init(rrdDirectory: String, schema: StorageSchema = StorageSchema(), daemon: String? = nil,
+                batchSize: Int = 20_000, maxLineLength: Int = 1 << 20, threads: Int = 4) {
+        self.threads = max(1, threads)
+        self.rrdDirectory = FileIO.absolute(rrdDirectory)
+        while self.rrdDirectory.count > 1, self.rrdDirectory.hasSuffix("/") { self.rrdDirectory.removeLast() }
+        self.schema = schema
+        self.daemon = daemon
+        self.batchSize = max(1, batchSize)
+        self.maxLineLength = max(1024, maxLineLength)
+    }
+}
+
+/// Counts of a run. `records` counts every non-blank input line (or plugin
+/// output), rejected ones included; `rejects` are problems in the input
+/// (reported with file, line and reason); `failed` are values that could
+/// not be stored.
+public struct IngestSummary: Sendable, Equatable {
+    public var files = 0
+    public var records = 0
+    /// Metric values written (or accepted by rrdcached).
+    public var stored = 0
+    /// Values whose time was not after the metric's last one.
+    public var duplicates = 0
+    public var rejectedRecords = 0
+    public var rejectedMetrics = 0
+    public var failed = 0
+
+    public init() {}
+
+    public var rejects: Int { rejectedRecords + rejectedMetrics }
+
+    public mutating func add(_ o: IngestSummary) {
+        files += o.files
+        records += o.records
+        stored += o.stored
+        duplicates += o.duplicates
+        rejectedRecords += o.rejectedRecords
+        rejectedMetrics += o.rejectedMetrics
+        failed += o.failed
+    }
+
+    /// The one-line summary the tool prints.
+    public var line: String {
+        var s = "\(files) file\(files == 1 ? "" : "s"), \(records) records, \(stored) metrics stored, "
+            + "\(duplicates) duplicates, \(rejects) rejects (\(rejectedRecords) records, \(rejectedMetrics) metrics)"
+        if failed > 0 { s += ", \(failed) NOT STORED" }
+        return s
+    }
+}
+
+/// Errors that stop a run (as opposed to rejects, which are reported and skipped).
+public enum CollectorError: Error, Sendable, CustomStringConvertible {
+    case system(SystemError)
+    case rrd(RRDError)
+    case usage(String)
+
+    public var description: String {
+        switch self {
+        case .system(let e): return e.description
+        case .rrd(let e): return e.description
+        case .usage(let s): return s
+        }
+    }
+}
+
+/// Reads perfdata records and stores each metric value in its own RRD.
+/// Values are gathered in batches of `batchSize` and written in input order
+/// per metric; input is streamed, so memory does not grow with file size.
+/// Not thread-safe: one ingester per task.
+public final class Ingester {
+    public let options: CollectorOptions
+    let logger: Logger
+    let writer: MetricWriter
+    private var pending: [PendingMetric] = []
+    private var pendingIndex: [String: Int] = [:]
+    private var pendingValues = 0
+    /// Counts since the last `takeSummary()`.
+    private var summary = IngestSummary()
+
+    public init(options: CollectorOptions, logger: Logger) throws(CollectorError) {
+        self.options = options
+        self.logger = logger
+        do {
+            try FileIO.makeDirectories(options.rrdDirectory)
+        } catch {
+            throw .system(error)
+        }
+        writer = try MetricWriter(options: options, logger: logger)
+    }
+
+    /// Ingests a perfdata file (`-` = standard input), line by line.
+    /// Throws only when the file cannot be read; everything read is stored
+    /// (call `flush()` to write the last batch).
+    public func ingest(path: String) throws(CollectorError) {
+        let isStdin = path == "-"
+        let name = isStdin ? "stdin" : path
+        let fd = isStdin ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw .system(SystemError(call: "open", path: path, code: errno)) }
+        defer { if !isStdin { close(fd) } }
+        summary.files += 1
+        var reader = LineReader(fd: fd, path: name, maxLine: options.maxLineLength)
+        while true {
+            let next: LineReader.Line?
+            do { next = try reader.next() } catch { throw .system(error) }
+            guard let next else { break }
+            switch next {
+            case .tooLong(let n):
+                reject(name, reader.lineNumber, "line of \(n) bytes is longer than \(options.maxLineLength)", record: true)
+            case .line(let bytes):
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                do {
+                    let record = try RecordParser.parse(line: bytes)
+                    add(record, file: name, line: reader.lineNumber)
+                } catch {
+                    reject(name, reader.lineNumber, error.reason, record: true)
+                }
+            }
+        }
+    }
+
+    /// Ingests raw plugin output (summary, long output, `|` perfdata) for
+    /// one host/service (`service` nil = host perfdata).
+    public func ingestPluginOutput(_ bytes: [UInt8], name: String, host: String, service: String?, time: Double) {
+        summary.files += 1
+        let output = PluginOutput(parsing: String(decoding: bytes, as: UTF8.self))
+        let record = PerfdataRecord(format: .pluginOutput, time: time, host: Array(host.utf8), service: service.map { Array($0.utf8) },
+                                    perfdata: Array(output.perfdata.utf8))
+        add(record, file: name, line: 1)
+    }
+
+    /// Reads a whole file descriptor (for plugin output on stdin or in a file).
+    public static func readAll(path: String, limit: Int = 1 << 20) throws(CollectorError) -> [UInt8] {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw .system(SystemError(call: "open", path: path, code: errno)) }
+        defer { if path != "-" { close(fd) } }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while out.count < limit {
+            let n: Int
+            do { n = try syscall("read", path) { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } } } catch { throw .system(error) }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    /// Writes every gathered value. Returns the counts since the last call.
+    public func flush() -> IngestSummary {
+        writePending()
+        let s = summary
+        summary = IngestSummary()
+        return s
+    }
+
+    // MARK: records → pending values
+
+    private func add(_ record: PerfdataRecord, file: String, line: Int) {
+        summary.records += 1
+        let parsed = PerfdataParser.parse(String(decoding: record.perfdata, as: UTF8.self))
+        for e in parsed.errors {
+            reject(file, line, "\(e.reason): '\(RecordParser.preview(e.text.utf8))'", record: false)
+        }
+        let directory: String
+        do {
+            directory = try MetricPath.relativeDirectory(host: record.host, service: record.service)
+        } catch {
+            for item in parsed.items {
+                reject(file, line, "metric '\(RecordParser.preview(item.label.utf8))': \(error.reason)", record: false)
+            }
+            return
+        }
+        var seen = Set<String>()
+        for item in parsed.items {
+            let label = Array(item.label.utf8)
+            let base: String
+            do {
+                base = try directory + MetricPath.encodePart(label, what: "label")
+            } catch {
+                reject(file, line, "metric '\(RecordParser.preview(label))': \(error.reason)", record: false)
+                continue
+            }
+            if !seen.insert(base).inserted {
+                reject(file, line, "label '\(RecordParser.preview(label))' appears twice in the record", record: false)
+                continue
+            }
+            let ds = options.schema.dataSource(uom: item.uom, minimum: item.minimum, maximum: item.maximum)
+            let meta = MetricMetadata(host: record.host, service: record.service, label: item.label, uom: item.uom,
+                                      warning: item.warning, critical: item.critical, minimum: item.minimum,
+                                      maximum: item.maximum, checkCommand: record.checkCommand,
+                                      dataSourceType: ds.kind.rawValue, firstSeen: record.time, lastSeen: record.time)
+            if let i = pendingIndex[base] {
+                if record.time <= pending[i].lastTime {
+                    summary.duplicates += 1
+                    continue
+                }
+                pending[i].values.append((record.time, item.value))
+                pending[i].lastTime = record.time
+                let first = pending[i].metadata.firstSeen
+                pending[i].metadata = meta
+                pending[i].metadata.firstSeen = first
+                pending[i].dataSource = ds
+            } else {
+                pendingIndex[base] = pending.count
+                pending.append(PendingMetric(base: base, metadata: meta, dataSource: ds, values: [(record.time, item.value)],
+                                             lastTime: record.time))
+            }
+            pendingValues += 1
+            if pendingValues >= options.batchSize { writePending() }
+        }
+    }
+
+    private func reject(_ file: String, _ line: Int, _ reason: String, record: Bool) {
+        if record {
+            summary.records += 1
+            summary.rejectedRecords += 1
+        } else {
+            summary.rejectedMetrics += 1
+        }
+        logger.warning("\(file):\(line): \(record ? "record" : "metric") rejected: \(reason)")
+    }
+
+    private func writePending() {
+        guard !pending.isEmpty else { return }
+        let counts = writer.write(pending)
+        summary.stored += counts.stored
+        summary.duplicates += counts.duplicates
+        summary.failed += counts.failed
+        pending.removeAll(keepingCapacity: true)
+        pendingIndex.removeAll(keepingCapacity: true)
+        pendingValues = 0
+    }
+}
+
+/// Values of one metric waiting to be written, in increasing time order.
+struct PendingMetric: Sendable {
+    var base: String
+    var metadata: MetricMetadata
+    var dataSource: RRDDataSource
+    var values: [(Double, Double?)]
+    var lastTime: Double
+}

@@ -1,0 +1,113 @@
+import Foundation
+import NagiosPlugin
+import Testing
+@testable import Analytics
+
+@Suite struct BacktestTests {
+    static func rows(_ values: [Double], start: Int64 = Synthetic.monday, step: Int64 = 300) -> [BacktestRow] {
+        values.enumerated().map { BacktestRow(time: start + Int64($0.offset) * step, value: $0.element) }
+    }
+
+    static func noise(_ n: Int, seed: UInt64) -> [Double] {
+        var g = Synthetic.Noise(seed: seed)
+        return (0..<n).map { _ in 100 + 2 * g.gaussian() }
+    }
+
+    @Test func timestampsParseAsUTC() {
+        #expect(BacktestCSV.parseTimestamp("1970-01-01 00:00:00") == 0)
+        #expect(BacktestCSV.parseTimestamp("2014-04-01 00:00:00") == 1_396_310_400)
+        #expect(BacktestCSV.parseTimestamp("2011-07-01 00:15:01") == 1_309_479_301)
+        #expect(BacktestCSV.parseTimestamp("2024-02-29T12:30:00") == 1_709_209_800)
+        #expect(BacktestCSV.parseTimestamp("2014-13-01 00:00:00") == nil)
+        #expect(BacktestCSV.parseTimestamp("yesterday") == nil)
+    }
+
+    @Test func csvWithHeaderAndCRLF() throws {
+        let rows = try BacktestCSV.parse("timestamp,value\r\n2014-04-01 00:00:00,1.5\r\n2014-04-01 00:05:00,2\r\n")
+        #expect(rows.count == 2)
+        #expect(rows[1].time == 1_396_310_700 && rows[1].value == 2)
+        #expect(rows[0].valueText == "1.5" && rows[0].timestampText == "2014-04-01 00:00:00")
+        #expect(throws: BacktestError.self) { try BacktestCSV.parse("timestamp,value\n2014-04-01 00:00:00,abc\n") }
+    }
+
+    @Test func sustainedShiftNotifiesOnceOnItsThirdRow() {
+        // 10 days of noise, then the value jumps to 200 for 6 hours.
+        var values = Self.noise(10 * 288 + 72, seed: 21)
+        let shift = 10 * 288 + 40
+        for i in shift..<(shift + 72) where i < values.count { values[i] = 200 }
+        let scores = Backtest.run(Self.rows(values))
+        #expect(scores.indices.filter { scores[$0] } == [shift + 2])
+    }
+
+    @Test func nothingDuringProbation() {
+        // A shift inside the first 15 % of the rows is never scored.
+        var values = Self.noise(3000, seed: 22)
+        for i in 350..<420 { values[i] = 500 }
+        let scores = Backtest.run(Self.rows(values))
+        #expect(Backtest.probationRows(3000) == 450)
+        #expect(!scores[0..<450].contains(true))
+        #expect(Backtest.probationRows(100_000) == 750)
+    }
+
+    /// Changing the future never changes the past: the score of row i
+    /// depends only on rows ≤ i.
+    @Test(arguments: [1500, 2100, 2880, 3333])
+    func noLookAhead(cut: Int) {
+        let base = Synthetic.dailySquare(days: 14, seed: 23).values
+        var changed = base
+        var g = Synthetic.Noise(seed: UInt64(cut))
+        for i in cut..<changed.count { changed[i] = g.uniform() * 1000 - 500 }
+        let a = Backtest.run(Self.rows(base))
+        let b = Backtest.run(Self.rows(changed))
+        #expect(Array(a[0..<cut]) == Array(b[0..<cut]))
+        #expect(a != b || a[cut...].allSatisfy { !$0 })
+    }
+
+    @Test func relearningIsDailyAtMidnight() {
+        #expect(Backtest.nextMoment(after: 1_396_310_400, BacktestConfiguration()) == 1_396_396_800)
+        #expect(Backtest.nextMoment(after: 1_396_310_399, BacktestConfiguration()) == 1_396_310_400)
+    }
+
+    /// The whole dev corpus through the `backtest` command, scored with the
+    /// NAB scorer. The score is printed (recorded in docs/analytics.md); the
+    /// assertion is only a floor that catches regressions.
+    @Test func nabDevCorpus() throws {
+        let shared = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("../../../shared")
+            .standardized.path
+        let nab = shared + "/data/nab"
+        let list = nab + "/files.txt"
+        #expect(FileManager.default.fileExists(atPath: list), "the NAB data must be at \(nab)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-backtest-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let summary = try Backtest.backtestCommand(dataDir: nab + "/data", filesList: list, outDir: out)
+        let files = try String(contentsOfFile: list, encoding: .utf8).split(whereSeparator: \.isNewline)
+        #expect(summary.files == files.count && summary.files == 39)
+        for f in files {
+            let input = try String(contentsOfFile: nab + "/data/" + f, encoding: .utf8).split(whereSeparator: \.isNewline)
+            let output = try String(contentsOfFile: out + "/" + f, encoding: .utf8).split(whereSeparator: \.isNewline)
+            #expect(output.count == input.count, "\(f)")
+            #expect(output.first == "timestamp,value,anomaly_score")
+            for (i, line) in output.enumerated().dropFirst() {
+                let cols = line.split(separator: ",", omittingEmptySubsequences: false)
+                guard cols.count == 3, cols[2] == "0" || cols[2] == "1", line.hasPrefix(input[i] + ",") else {
+                    Issue.record("\(f):\(i + 1): \(line)")
+                    break
+                }
+            }
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = [shared + "/tools/nab_score.py", "--nab", nab, "--results", out, "--threshold", "0.5",
+                       "--files", list, "--profile", "standard"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        print("NAB dev score (\(summary.rows) rows, \(summary.notifications) notifications): \(text)")
+        #expect(p.terminationStatus == 0)
+        let after = text.components(separatedBy: "normalized=").dropFirst().first ?? ""
+        let normalized = try #require(Double(after.split(separator: " ").first ?? ""), "no score in \(text)")
+        #expect(normalized >= 47)
+    }
+}

@@ -1,0 +1,268 @@
+import NagiosPlugin
+import Testing
+@testable import Analytics
+
+@Suite struct LearnerTests {
+    @Test func coldStartWithTooLittleHistory() {
+        let s = Synthetic.series(days: 1) { i, _ in Double(i) }
+        let short = TimeSeries(start: s.start, step: s.step, values: Array(s.values.prefix(40)))
+        let a = Synthetic.analyze(short)
+        guard case .coldStart(let reason) = a.outcome else {
+            Issue.record("expected a cold start, got \(a.outcome)")
+            return
+        }
+        #expect(reason.contains("40 values"))
+        #expect(a.band == nil && a.profile == nil)
+        #expect(a.status(of: 1e12, at: short.end) == .ok)
+    }
+
+    @Test func coldStartWhenAllMissing() {
+        let s = TimeSeries(start: Synthetic.monday, step: 300, values: [Double](repeating: .nan, count: 2000))
+        #expect(Synthetic.analyze(s).outcome == .coldStart(reason: "no data"))
+    }
+
+    @Test func flatNoiseGetsABandAroundTheLevel() throws {
+        let s = Synthetic.flat(days: 14, sigma: 2)
+        let a = Synthetic.analyze(s)
+        #expect(a.outcome == .thresholds)
+        #expect(!a.hasDailySeason && !a.hasWeeklySeason && a.profile == nil)
+        let band = try #require(a.band)
+        let wl = try #require(band.warningLow), wh = try #require(band.warningHigh)
+        let cl = try #require(band.criticalLow), ch = try #require(band.criticalHigh)
+        // Centred on 100, wider than the noise (σ 2), not absurdly wide.
+        #expect(abs((wl + wh) / 2 - 100) < 1)
+        #expect(wh - 100 > 6 && wh - 100 < 25)
+        #expect(ch > wh && cl < wl)
+        #expect(abs(a.trendPerDay) < 0.2)
+        // Every value of the history itself is at worst WARNING, and far values are CRITICAL.
+        #expect(a.status(of: 100, at: s.end) == .ok)
+        #expect(a.status(of: 100 + 3 * (ch - 100), at: s.end) == .critical)
+        #expect(a.status(of: 100 - 3 * (100 - cl), at: s.end) == .critical)
+    }
+
+    @Test func dailyCycleGivesAProfileThatFollowsIt() throws {
+        let s = Synthetic.dailySquare(days: 14)
+        let a = Synthetic.analyze(s)
+        #expect(a.hasDailySeason)
+        let profile = try #require(a.profile)
+        let noonMonday = Synthetic.monday + 12 * 3600
+        let threeAM = Synthetic.monday + 3 * 3600
+        // The night level at noon is abnormal, the day level at 03:00 too…
+        #expect(profile.band(at: noonMonday)?.status(of: 20) != .ok)
+        #expect(profile.band(at: threeAM)?.status(of: 80) != .ok)
+        // …each is normal at its own time, and the static band accepts both.
+        #expect(a.status(of: 80, at: noonMonday) == .ok)
+        #expect(a.status(of: 20, at: threeAM) == .ok)
+        let band = try #require(a.band)
+        #expect(band.status(of: 20) == .ok && band.status(of: 80) == .ok)
+        #expect(a.status(of: 20, at: noonMonday) != .ok)
+    }
+
+    @Test func weeklyCycleIsFoundWithEnoughWeeks() {
+        var noise = Synthetic.Noise(seed: 3)
+        // Weekdays busy (60), weekends quiet (10), from a Monday.
+        let s = Synthetic.series(days: 28) { i, _ in
+            (i / Synthetic.perDay) % 7 < 5 ? 60 + noise.gaussian() : 10 + noise.gaussian()
+        }
+        let a = Synthetic.analyze(s)
+        #expect(a.hasWeeklySeason)
+        let saturdayNoon = Synthetic.monday + 5 * 86_400 + 12 * 3600
+        let wednesdayNoon = Synthetic.monday + 2 * 86_400 + 12 * 3600
+        #expect(a.status(of: 60, at: saturdayNoon) != .ok)
+        #expect(a.status(of: 10, at: wednesdayNoon) != .ok)
+        #expect(a.status(of: 10, at: saturdayNoon) == .ok)
+        // Three weeks are needed: with one, no weekly cycle.
+        let short = TimeSeries(start: s.start, step: s.step, values: Array(s.values.prefix(8 * Synthetic.perDay)))
+        #expect(!Synthetic.analyze(short).hasWeeklySeason)
+    }
+
+    @Test func trendIsMeasuredPerDay() {
+        var noise = Synthetic.Noise(seed: 4)
+        let s = Synthetic.series(days: 20) { i, _ in 50 + 2.5 * Double(i) / Double(Synthetic.perDay) + noise.gaussian() }
+        let a = Synthetic.analyze(s)
+        #expect(abs(a.trendPerDay - 2.5) < 0.1)
+        // The level in force follows the trend (the last day, not the average).
+        #expect(a.status(of: 50 + 2.5 * 19.5, at: s.end) == .ok)
+    }
+
+    @Test func quantisedCounterValuesNeverGiveAZeroWidthBand() throws {
+        var noise = Synthetic.Noise(seed: 5)
+        // Mostly 0, sometimes 1–3: MAD is 0.
+        let s = Synthetic.series(days: 10) { _, _ in
+            let u = noise.uniform()
+            return u < 0.9 ? 0 : (u < 0.97 ? 1 : (u < 0.99 ? 2 : 3))
+        }
+        let a = Synthetic.analyze(s, uom: "c")
+        let band = try #require(a.band)
+        let wh = try #require(band.warningHigh)
+        #expect(wh > 0)
+        #expect(a.status(of: 0, at: s.end) == .ok)
+        #expect(a.status(of: 1000, at: s.end) == .critical)
+    }
+
+    @Test func gapsAreTolerated() throws {
+        var noise = Synthetic.Noise(seed: 6)
+        let s = Synthetic.series(days: 10) { i, _ in
+            (i / 12) % 3 == 0 ? .nan : 100 + 2 * noise.gaussian()
+        }
+        let a = Synthetic.analyze(s)
+        #expect(a.outcome == .thresholds)
+        let wh = try #require(a.band?.warningHigh)
+        #expect(wh > 106 && wh < 125)
+    }
+
+    @Test func isolatedSpikesDoNotWidenTheBand() throws {
+        var noise = Synthetic.Noise(seed: 7)
+        // One-row spikes to 1000 about once a day: Nagios never alerts on
+        // a single check (max_check_attempts 3), so they must not make the
+        // band absurdly wide either.
+        let s = Synthetic.series(days: 14) { i, _ in i % 197 == 0 ? 1000 : 100 + 2 * noise.gaussian() }
+        let a = Synthetic.analyze(s)
+        let wh = try #require(a.band?.warningHigh)
+        #expect(wh < 130)
+    }
+
+    @Test func flappingHighLowRowsWidenTheBand() {
+        var noise = Synthetic.Noise(seed: 12)
+        // Once a day three rows go high, low, high: no same-side run of 3,
+        // but Nagios counts 3 non-OK checks and would notify every day.
+        let s = Synthetic.series(days: 14) { i, _ in
+            switch i % Synthetic.perDay {
+            case 100, 102: 112 + noise.gaussian()
+            case 101: 88 + noise.gaussian()
+            default: 100 + noise.gaussian()
+            }
+        }
+        let a = Synthetic.analyze(s)
+        let t = s.end
+        #expect(a.status(of: 112, at: t) == .ok || a.status(of: 88, at: t) == .ok)
+        #expect(a.status(of: 200, at: t) != .ok)
+    }
+
+    @Test func replayFactorCountsProblemsAsNagiosDoes() {
+        var scratch = [Double](repeating: 0, count: 16)
+        var starts = [Double](repeating: 0, count: 16)
+        // +2, −2 alternating against limits of 1: one long problem until the
+        // limits are doubled.
+        let flap = (0..<12).map { $0 % 2 == 0 ? 2.0 : -2.0 }
+        let both = Excursions.replayFactor(flap, count: flap.count, runLength: 3, upper: 1, lower: 1,
+                                           direction: .both, skip: 0, scratch: &scratch, starts: &starts)
+        #expect(abs(both - 2) < 1e-6)
+        // Only the high side watched: no row run of 3 is beyond the limit.
+        #expect(Excursions.replayFactor(flap, count: flap.count, runLength: 3, upper: 1, lower: 1,
+                                        direction: .high, skip: 0, scratch: &scratch, starts: &starts) == 1)
+        // Two separate problems of heights 3 and 5: a budget of one keeps
+        // the bigger one, so the limits grow to the smaller one's height.
+        let two: [Double] = [0, 3, 3, 3, 0, 0, 5, 5, 5, 0, 0, 0]
+        let f = Excursions.replayFactor(two, count: two.count, runLength: 3, upper: 1, lower: 1, direction: .both,
+                                        skip: 1, scratch: &scratch, starts: &starts)
+        #expect(abs(f - 3) < 1e-6)
+        #expect(Excursions.replayFactor(two, count: two.count, runLength: 3, upper: 1, lower: 1, direction: .both,
+                                        skip: 2, scratch: &scratch, starts: &starts) == 1)
+    }
+
+    @Test func levelShiftIsFollowedAfterADay() throws {
+        var noise = Synthetic.Noise(seed: 8)
+        // 100 for 10 days, then 300 for the last 3.
+        let s = Synthetic.series(days: 13) { i, _ in (i < 10 * Synthetic.perDay ? 100 : 300) + 2 * noise.gaussian() }
+        let a = Synthetic.analyze(s)
+        #expect(a.status(of: 300, at: s.end) == .ok)
+        #expect(a.status(of: 100, at: s.end) != .ok)
+    }
+
+    @Test func recentAnomaliesAreReported() throws {
+        var noise = Synthetic.Noise(seed: 9)
+        let n = 14 * Synthetic.perDay
+        // A 1-hour burst to 200 in the last day.
+        let s = Synthetic.series(days: 14) { i, _ in (n - 100..<n - 88).contains(i) ? 200 : 100 + 2 * noise.gaussian() }
+        let a = Synthetic.analyze(s)
+        let spike = try #require(a.anomalies.first { $0.kind == .spike })
+        #expect(spike.start == s.time(at: n - 100))
+        #expect(spike.end == s.time(at: n - 88))
+        #expect(spike.score > 10)
+        #expect(a.anomalyScore >= spike.score)
+        // A quiet history has none.
+        #expect(Synthetic.analyze(Synthetic.flat(days: 14)).anomalies.isEmpty)
+    }
+
+    @Test func diskFullForecastNeedsTheMaximum() throws {
+        var noise = Synthetic.Noise(seed: 10)
+        // Used space growing 5 GB a day towards a 100 GB disk, at 80 GB now.
+        let s = Synthetic.series(days: 14) { i, _ in 10 + 5 * Double(i) / Double(Synthetic.perDay) + 0.1 * noise.gaussian() }
+        let withMax = Synthetic.analyze(s, uom: "GB", direction: nil, minimum: 0, maximum: 100)
+        #expect(withMax.direction == .high)
+        let forecast = try #require(withMax.anomalies.first { $0.kind == .forecastFull })
+        let days = Double(forecast.end - forecast.start) / 86_400
+        #expect(days > 2.5 && days < 4.5)
+        let withoutMax = Synthetic.analyze(s, uom: "GB", direction: nil)
+        #expect(!withoutMax.anomalies.contains { $0.kind == .forecastFull })
+    }
+
+    @Test func directionLimitsWhichSideAlerts() throws {
+        let s = Synthetic.flat(days: 7)
+        let high = Synthetic.analyze(s, direction: .high)
+        #expect(high.band?.warningLow == nil && high.band?.criticalLow == nil)
+        #expect(high.band?.warningHigh != nil)
+        #expect(high.status(of: -1e9, at: s.end) == .ok)
+        let low = Synthetic.analyze(s, direction: .low)
+        #expect(low.band?.warningHigh == nil && low.band?.warningLow != nil)
+    }
+
+    @Test func perfdataBoundsClampTheBand() throws {
+        // A percentage near 100 %: no limit above the maximum can exist.
+        var noise = Synthetic.Noise(seed: 11)
+        let s = Synthetic.series(days: 7) { _, _ in 97 + noise.gaussian() }
+        let a = Synthetic.analyze(s, uom: "%", direction: .both, minimum: 0, maximum: 100)
+        let band = try #require(a.band)
+        for limit in [band.warningHigh, band.criticalHigh, band.warningLow, band.criticalLow].compactMap({ $0 }) {
+            #expect(limit > 0 && limit < 100)
+        }
+        #expect(band.criticalHigh == nil)
+    }
+
+    @Test(arguments: [
+        ("rta", "ms", nil, AlertDirection.high), ("time", "s", nil, .high), ("cpu", "%", nil, .high),
+        ("root", "MB", 1000.0, .high), ("in", "c", nil, .both), ("eth0_in", "B", nil, .both),
+        ("free_space", "MB", 1000.0, .low), ("users", "", nil, .both), ("errors", "", nil, .high),
+    ] as [(String, String, Double?, AlertDirection)])
+    func directionInference(label: String, uom: String, maximum: Double?, expected: AlertDirection) {
+        #expect(Learner.inferDirection(label: label, uom: uom, minimum: nil, maximum: maximum) == expected)
+    }
+
+    @Test func regularizedAveragesSamplesPerStep() {
+        let s = TimeSeries.regularized([(time: 0, value: 1), (time: 10, value: 3), (time: 650, value: 7)],
+                                       start: 0, step: 300, until: 900)
+        #expect(s.values.count == 3)
+        #expect(s.values[0] == 2)
+        #expect(s.values[1].isNaN)
+        #expect(s.values[2] == 7)
+        #expect(s.presentCount == 2)
+    }
+}
+
+@Suite struct FlatSeriesTests {
+    /// A metric that was always 0 gets a band of at least ±1 unit, not one
+    /// that alerts on any non-zero value.
+    @Test func alwaysZeroGetsAnAbsoluteFloor() throws {
+        let s = Synthetic.series(days: 14) { _, _ in 0 }
+        let a = Synthetic.analyze(s)
+        #expect(a.outcome == .thresholds)
+        let band = try #require(a.band)
+        let wh = try #require(band.warningHigh), wl = try #require(band.warningLow)
+        let ch = try #require(band.criticalHigh)
+        #expect(wh >= 1 && wl <= -1)
+        #expect(ch >= 3 * wh - 1e-9)
+        #expect(a.status(of: 0.5, at: s.end) == .ok)
+        #expect(a.status(of: -0.5, at: s.end) == .ok)
+        #expect(a.status(of: 1e6, at: s.end) == .critical)
+    }
+
+    /// The floor applies only to a flat history: a noisy metric around 0
+    /// keeps a band sized by its noise.
+    @Test func noisyMetricKeepsItsOwnBand() throws {
+        var noise = Synthetic.Noise(seed: 21)
+        let s = Synthetic.series(days: 14) { _, _ in 0.01 * noise.gaussian() }
+        let wh = try #require(Synthetic.analyze(s).band?.warningHigh)
+        #expect(wh > 0.01 && wh < 0.5)
+    }
+}

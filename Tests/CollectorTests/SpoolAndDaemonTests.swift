@@ -1,0 +1,135 @@
+import Collector
+import Foundation
+import RRD
+import RRDTesting
+import Testing
+
+/// `n` spool files of `services` services × 2 metrics, one time step per file.
+func makeSpool(_ dir: String, files n: Int, services: Int, start: Int = t0) throws {
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    for f in 0..<n {
+        var text = ""
+        for s in 0..<services {
+            text += pnpLine(start + 60 * f, host: "host\(s % 7)", service: "svc \(s)", perfdata: "a=\(f * 1000 + s) 'b c'=\(f).5%;80;90;0;100") + "\n"
+        }
+        let p = "\(dir)/perfdata.\(1_700_000_000 + f)"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: p))
+        // oldest first by modification time
+        var times = [timespec(tv_sec: 1_700_000_000 + f, tv_nsec: 0), timespec(tv_sec: 1_700_000_000 + f, tv_nsec: 0)]
+        _ = utimensat(AT_FDCWD, p, &times, 0)
+    }
+}
+
+/// Checks that every value `makeSpool` wrote is in the RRDs.
+func verifySpool(_ store: TestStore, files n: Int, services: Int, daemon: RRDCachedClient? = nil) throws -> Int {
+    var missing = 0
+    for s in 0..<services {
+        let a = try store.series("host\(s % 7)", "svc \(s)", "a", from: t0 - 60, to: t0 + 60 * n, daemon: daemon)
+        let b = try store.series("host\(s % 7)", "svc \(s)", "b c", from: t0 - 60, to: t0 + 60 * n, daemon: daemon)
+        for f in 0..<n {
+            if a[t0 + 60 * f] != Double(f * 1000 + s) { missing += 1 }
+            if b[t0 + 60 * f] != Double(f) + 0.5 { missing += 1 }
+        }
+    }
+    return missing
+}
+
+@Suite struct SpoolTests {
+    @Test func spoolStoresEverythingAndRemovesTheFiles() throws {
+        let store = try TestStore(); defer { store.remove() }
+        let spool = store.dir.file("spool")
+        try makeSpool(spool, files: 5, services: 20)
+        try Data("junk\n".utf8).write(to: URL(fileURLWithPath: "\(spool)/.incomplete"))
+        let processor = SpoolProcessor(directory: spool, ingester: try store.ingester(), logger: store.log.logger)
+        #expect(try processor.pendingFiles().count == 5)
+        let (s, kept) = try processor.processOnce()
+        #expect(kept == 0)
+        #expect(s.files == 5 && s.records == 100 && s.stored == 200 && s.failed == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool) == [".incomplete"])
+        #expect(try verifySpool(store, files: 5, services: 20) == 0)
+    }
+
+    @Test func aFileThatCannotBeStoredIsKeptAndLaterFilesWait() throws {
+        let store = try TestStore(); defer { store.remove() }
+        let spool = store.dir.file("spool")
+        try makeSpool(spool, files: 3, services: 2)
+        // a directory where a metric file must go: storing fails
+        let blocker = store.rrd("host1", "svc 1", "a")
+        try FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: true)
+        let processor = SpoolProcessor(directory: spool, ingester: try store.ingester(), logger: store.log.logger)
+        let (s, kept) = try processor.processOnce()
+        #expect(kept == 3)
+        #expect(s.failed == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool).count == 3)
+        #expect(store.log.messages.contains { $0.contains("kept for a retry") })
+        // fixed: the retry stores everything
+        try FileManager.default.removeItem(atPath: blocker)
+        let (s2, kept2) = try processor.processOnce()
+        #expect(kept2 == 0 && s2.failed == 0)
+        #expect(try verifySpool(store, files: 3, services: 2) == 0)
+    }
+}
+
+@Suite struct RRDCachedModeTests {
+    @Test func ingestThroughARealRRDCached() throws {
+        let daemon = try RRDCachedDaemon()
+        defer { daemon.stop() }
+        // the RRD directory is the daemon's base directory
+        let store = try TestStore(); defer { store.remove() }
+        let i = try Ingester(options: CollectorOptions(rrdDirectory: daemon.baseDirectory, daemon: daemon.address), logger: store.log.logger)
+        try i.ingest(path: Fixture.path("pnp-bulk.perfdata"))
+        let s = i.flush()
+        #expect(s.stored == 12 && s.failed == 0 && s.rejects == 0)
+        let client = try RRDCachedClient(daemon.address)
+        let rrd = "\(daemon.baseDirectory)/web-01/Disk%20%2Fvar/%2Fvar.rrd"
+        #expect(try client.pending(rrd).count == 2)
+        // without a flush the file on disk has nothing yet
+        #expect(try RRDFile.last(path: rrd) == t0 - 60)
+        let r = try RRDFile.fetch(path: rrd, start: t0 - 60, end: t0 + 60, resolution: 60, daemon: client)
+        let byTime = Dictionary(uniqueKeysWithValues: r.rows.indices.map { (r.time(ofRow: $0), r.rows[$0][0]) })
+        #expect(byTime[t0] == 2048 && byTime[t0 + 60] == 2049)
+        // again: everything is a duplicate, nothing fails
+        try i.ingest(path: Fixture.path("pnp-bulk.perfdata"))
+        let again = i.flush()
+        #expect(again.stored == 0 && again.duplicates == 12 && again.failed == 0)
+        let stats = try client.stats()
+        #expect(stats["UpdatesReceived"] == 24) // the refused duplicates included
+    }
+
+    @Test func spoolThroughRRDCached() throws {
+        let daemon = try RRDCachedDaemon()
+        defer { daemon.stop() }
+        let store = try TestStore(); defer { store.remove() }
+        let spool = store.dir.file("spool")
+        try makeSpool(spool, files: 4, services: 10)
+        let i = try Ingester(options: CollectorOptions(rrdDirectory: daemon.baseDirectory, daemon: daemon.address), logger: store.log.logger)
+        let (s, kept) = try SpoolProcessor(directory: spool, ingester: i, logger: store.log.logger).processOnce()
+        #expect(kept == 0 && s.stored == 80 && s.failed == 0)
+        let view = TestStoreView(rrdDir: daemon.baseDirectory)
+        let client = try RRDCachedClient(daemon.address)
+        var missing = 0
+        for svc in 0..<10 {
+            let a = try view.series("host\(svc % 7)", "svc \(svc)", "a", daemon: client)
+            for f in 0..<4 where a[t0 + 60 * f] != Double(f * 1000 + svc) { missing += 1 }
+        }
+        #expect(missing == 0)
+    }
+
+    @Test func unreachableDaemonIsAnError() throws {
+        let store = try TestStore(); defer { store.remove() }
+        #expect(throws: CollectorError.self) {
+            _ = try Ingester(options: CollectorOptions(rrdDirectory: store.rrdDir, daemon: "unix:\(store.dir.file("none.sock"))"),
+                             logger: store.log.logger)
+        }
+    }
+}
+
+/// Reads a collector's files in any directory.
+struct TestStoreView {
+    let rrdDir: String
+    func series(_ host: String, _ service: String, _ label: String, daemon: RRDCachedClient? = nil) throws -> [Int: Double] {
+        let base = try MetricPath(host: Array(host.utf8), service: Array(service.utf8), label: Array(label.utf8)).relativeBase()
+        let r = try RRDFile.fetch(path: "\(rrdDir)/\(base).rrd", start: t0 - 60, end: t0 + 600, resolution: 60, daemon: daemon)
+        return Dictionary(uniqueKeysWithValues: r.rows.indices.map { (r.time(ofRow: $0), r.rows[$0][0]) })
+    }
+}
