@@ -39,10 +39,10 @@ final class NagiosHarness {
     var logFile: URL { directory.appendingPathComponent("nagios.log") }
 
     /// Writes the configuration; `start()` runs Nagios.
-    init(services: [Service], host: String = "vigil-test-host") throws {
+    init(services: [Service], host: String = "vigil-test-host", directory path: String? = nil) throws {
         try E2E.require(Self.nagios)
         // Short path: the query socket must stay under 108 bytes.
-        directory = URL(fileURLWithPath: "/tmp/vigil-nagios-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        directory = URL(fileURLWithPath: path ?? Self.newDirectoryPath())
         self.services = services
         let fm = FileManager.default
         try fm.createDirectory(at: directory.appendingPathComponent("rw"), withIntermediateDirectories: true)
@@ -156,6 +156,11 @@ final class NagiosHarness {
         // Nagios drops to the nagios user: it must be able to read and write here.
         _ = try E2E.run("/bin/chown", ["-R", "nagios:nagios", d])
         _ = try E2E.run("/bin/chmod", ["-R", "u+rwX,go+rX", d])
+    }
+
+    /// A fresh directory name, short enough for the query socket (< 108 bytes).
+    static func newDirectoryPath() -> String {
+        "/tmp/vigil-nagios-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
     /// `nagios4 -v` on the configuration: exit code and output.
