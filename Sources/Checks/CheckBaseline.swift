@@ -91,8 +91,8 @@ public enum CheckBaseline {
         PluginMain.run(info) { () throws(PluginError) in
             let config: Configuration
             switch try configure(arguments) {
-            case .left(let exit): return exit
-            case .right(let c): config = c
+            case .exit(let exit): return exit
+            case .run(let c): config = c
             }
             // Wrapping: a missing profile only means no baseline (the metric
             // is not learned yet, or no longer); the plugin still decides.
@@ -117,17 +117,16 @@ public enum CheckBaseline {
         }
     }
 
-    public enum Either<L, R> { case left(L), right(R) }
 
-    public static func configure(_ arguments: [String]) throws(PluginError) -> Either<PluginExit, Configuration> {
+    public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
         let parsed: ParsedArguments
         do { parsed = try options.parse(arguments) } catch { throw PluginError(error) }
         var config = Configuration()
         for option in parsed.options {
             let value = option.value ?? ""
             switch option.key {
-            case "help": return .left(.text(info.helpText, .unknown))
-            case "version": return .left(.text(info.versionLine, .unknown))
+            case "help": return .exit(.text(info.helpText, .unknown))
+            case "version": return .exit(.text(info.versionLine, .unknown))
             case "profile": config.profiles.append(value)
             case "baseline-only": config.baselineOnly = true
             case "timeout":
@@ -154,7 +153,7 @@ public enum CheckBaseline {
         if !config.command.isEmpty && (config.rrdPath != nil || config.dataSource != nil || config.daemon != nil) {
             throw .usage("--rrd, --ds and --daemon are for RRD mode (no wrapped plugin)")
         }
-        return .right(config)
+        return .run(config)
     }
 
     /// One label judged against its band.

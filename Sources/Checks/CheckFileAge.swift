@@ -75,19 +75,19 @@ public enum CheckFileAge {
         PluginMain.run(info) { () throws(PluginError) in
             let config: Configuration
             switch try configure(arguments) {
-            case .left(let exit): return exit
-            case .right(let c): config = c
+            case .exit(let exit): return exit
+            case .run(let c): config = c
             }
             return try evaluate(config, facts: measure(config.file))
         }
     }
 
-    /// Reads the options; help and version come back as `.left`.
-    public static func configure(_ arguments: [String]) throws(PluginError) -> Negate.Either<PluginExit, Configuration> {
+    /// Reads the options; help and version come back as `.exit`.
+    public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
         let parsed: ParsedArguments
         do { parsed = try options.parse(arguments) } catch { throw .usage(error.message) }
-        if parsed.has("version") { return .left(.text(info.versionLine, .unknown)) }
-        if parsed.has("help") { return .left(.text(info.helpText, .unknown)) }
+        if parsed.has("version") { return .exit(.text(info.versionLine, .unknown)) }
+        if parsed.has("help") { return .exit(.text(info.helpText, .unknown)) }
         var c = Configuration()
         c.file = parsed.last("file") ?? ""
         c.warningAge = parsed.last("warning-age") ?? c.warningAge
@@ -99,7 +99,7 @@ public enum CheckFileAge {
         if perlFalse(c.file) { c.file = parsed.operands.first ?? "" }
         if perlFalse(c.file) { throw .state(.unknown, "FILE_AGE UNKNOWN: No file specified\n") }
         _ = try limits(c)
-        return .right(c)
+        return .run(c)
     }
 
     /// The file's age (now − mtime, whole seconds) and size, following

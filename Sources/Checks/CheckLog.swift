@@ -68,8 +68,8 @@ public enum CheckLog {
         PluginMain.run(info) { () throws(PluginError) in
             let config: Configuration
             switch try configure(arguments) {
-            case .left(let exit): return exit
-            case .right(let c): config = c
+            case .exit(let exit): return exit
+            case .run(let c): config = c
             }
             return try check(config)
         }
@@ -79,7 +79,7 @@ public enum CheckLog {
 
     /// The script's own argument loop: each option takes the next argument
     /// as its value; the loop stops at the first empty argument.
-    public static func configure(_ arguments: [String]) throws(PluginError) -> Negate.Either<PluginExit, Configuration> {
+    public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
         if arguments.isEmpty { throw .state(.unknown, usageLines) }
         var c = Configuration()
         var extended = false, perl = false
@@ -92,8 +92,8 @@ public enum CheckLog {
         while i < arguments.count, !arguments[i].isEmpty {
             let arg = arguments[i]
             switch arg {
-            case "-h", "--help": return .left(.text(info.helpText, .ok))
-            case "-V", "--version": return .left(.text(info.versionLine, .ok))
+            case "-h", "--help": return .exit(.text(info.helpText, .ok))
+            case "-V", "--version": return .exit(.text(info.versionLine, .ok))
             case "-F", "--filename": c.logFile = try value(arg)
             case "-O", "--oldlog": c.oldLog = try value(arg)
             case "-q", "--query": c.query = try value(arg)
@@ -107,7 +107,7 @@ public enum CheckLog {
         }
         if extended && perl { throw .state(.unknown, "Can not use extended and perl regex at the same time\n") }
         c.syntax = perl ? .perl : extended ? .extended : .basic
-        return .right(c)
+        return .run(c)
     }
 
     /// A compiled query: POSIX for grep/grep -E, Swift's regex engine for -p.

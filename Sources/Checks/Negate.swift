@@ -63,8 +63,8 @@ public enum Negate {
         PluginMain.run(info) { () throws(PluginError) in
             let config: Configuration
             switch try configure(arguments) {
-            case .left(let exit): return exit
-            case .right(let c): config = c
+            case .exit(let exit): return exit
+            case .run(let c): config = c
             }
             Timeout.arm(seconds: config.timeoutSeconds, state: config.timeoutState)
             let output: Command.Output
@@ -80,17 +80,16 @@ public enum Negate {
         }
     }
 
-    public enum Either<L, R> { case left(L), right(R) }
 
-    public static func configure(_ arguments: [String]) throws(PluginError) -> Either<PluginExit, Configuration> {
+    public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
         if arguments.isEmpty { throw .usage("Could not parse arguments") }
         let parsed: ParsedArguments
         do { parsed = try options.parse(arguments) } catch { throw PluginError(error) }
         var config = Configuration()
         for option in parsed.options {
             switch option.key {
-            case "help": return .left(.text(info.helpText, .unknown))
-            case "version": return .left(.text(info.versionLine, .unknown))
+            case "help": return .exit(.text(info.helpText, .unknown))
+            case "version": return .exit(.text(info.versionLine, .unknown))
             case "timeout":
                 let (seconds, state) = try Timeout.parse(option.value ?? "", defaultState: config.timeoutState)
                 config.timeoutSeconds = seconds
@@ -108,7 +107,7 @@ public enum Negate {
         guard let program = parsed.operands.first else { throw .usage("Could not parse arguments") }
         guard program.hasPrefix("/") || program.hasPrefix("./") else { throw .usage("Require path to command") }
         config.command = parsed.operands
-        return .right(config)
+        return .run(config)
     }
 
     private static func state(_ text: String?, _ what: String) throws(PluginError) -> Status {

@@ -89,7 +89,7 @@ struct BaselineProfileTests {
 
 struct CheckBaselineWrappingTests {
     func config(_ args: [String]) throws -> CheckBaseline.Configuration {
-        guard case .right(let c) = try CheckBaseline.configure(args) else {
+        guard case .run(let c) = try CheckBaseline.configure(args) else {
             Issue.record("no configuration")
             return CheckBaseline.Configuration()
         }
@@ -166,22 +166,12 @@ struct CheckBaselineWrappingTests {
     }
 
     @Test func helpAndVersion() throws {
-        guard case .left(.text(let help, .unknown)) = try CheckBaseline.configure(["--help"]) else {
+        guard case .exit(.text(let help, .unknown)) = try CheckBaseline.configure(["--help"]) else {
             Issue.record("no help")
             return
         }
         #expect(help.contains("check_baseline -p PROFILE") && help.contains("--baseline-only"))
-        #expect(try CheckBaseline.configure(["-V"]) == .left(.text(CheckBaseline.info.versionLine, .unknown)))
-    }
-}
-
-extension CheckBaseline.Either: Equatable where L: Equatable, R: Equatable {
-    public static func == (a: Self, b: Self) -> Bool {
-        switch (a, b) {
-        case (.left(let x), .left(let y)): x == y
-        case (.right(let x), .right(let y)): x == y
-        default: false
-        }
+        #expect(try CheckBaseline.configure(["-V"]) == .exit(.text(CheckBaseline.info.versionLine, .unknown)))
     }
 }
 

@@ -44,7 +44,7 @@ struct NegateTests {
     }
 
     func config(_ args: [String]) throws -> Negate.Configuration {
-        guard case .right(let c) = try Negate.configure(args) else {
+        guard case .run(let c) = try Negate.configure(args) else {
             Issue.record("no configuration for \(args)")
             return Negate.Configuration()
         }

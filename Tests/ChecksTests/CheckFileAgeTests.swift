@@ -7,8 +7,8 @@ struct CheckFileAgeTests {
     func run(_ args: [String], facts: CheckFileAge.FileFacts?) -> (String, Status) {
         PluginMain.outcome(CheckFileAge.info) { () throws(PluginError) in
             switch try CheckFileAge.configure(args) {
-            case .left(let exit): return exit
-            case .right(let c): return try CheckFileAge.evaluate(c, facts: facts)
+            case .exit(let exit): return exit
+            case .run(let c): return try CheckFileAge.evaluate(c, facts: facts)
             }
         }
     }

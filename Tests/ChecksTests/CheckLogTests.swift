@@ -30,8 +30,8 @@ struct CheckLogTests {
     func run(_ args: [String]) -> (String, Status) {
         PluginMain.outcome(CheckLog.info) { () throws(PluginError) in
             switch try CheckLog.configure(args) {
-            case .left(let exit): return exit
-            case .right(let c): return try CheckLog.check(c)
+            case .exit(let exit): return exit
+            case .run(let c): return try CheckLog.check(c)
             }
         }
     }
