@@ -48,7 +48,7 @@ let package = Package(
             dependencies: ["NagiosPlugin"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "SystemProbesTests", dependencies: ["SystemProbes"], exclude: ["Fixtures"]),
+        .testTarget(name: "SystemProbesTests", dependencies: ["SystemProbes", "NagiosPlugin"], exclude: ["Fixtures"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "NagiosPlugin", "SystemProbes"]),
         .testTarget(name: "EndToEndTests", dependencies: ["NagiosPlugin"]),
         .testTarget(name: "AnalyticsTests", dependencies: [

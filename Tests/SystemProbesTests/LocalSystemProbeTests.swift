@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import NagiosPlugin
 @testable import SystemProbes
 
 /// Fixture files and roots under `Fixtures/` (load/, swap/, procs/, utmp/).

@@ -1,5 +1,3 @@
-import NagiosPlugin
-
 /// `printf("%.Nf")` for N ≤ 3 in integer arithmetic, exactly as glibc
 /// rounds (the exact binary value, ties to even), without the cost of a
 /// C variadic call from Swift: building a `CVaList` makes the runtime
@@ -35,11 +33,14 @@ public enum FixedPoint {
         return (negative, q)
     }
 
-    /// The text `printf("%.<decimals>f", v)` prints.
+    /// The text `printf("%.<decimals>f", v)` prints (fast path or printf).
     public static func format(_ v: Double, decimals: Int) -> String {
-        guard let (negative, units) = scaled(v, decimals: decimals) else {
-            return NumberFormat.fixed(v, decimals: decimals)
-        }
+        NumberFormat.fixed(v, decimals: decimals)
+    }
+
+    /// The fast path of ``format(_:decimals:)``; `nil` outside it.
+    static func fastFormat(_ v: Double, decimals: Int) -> String? {
+        guard let (negative, units) = scaled(v, decimals: decimals) else { return nil }
         var digits = Array(String(units).utf8)
         while digits.count <= decimals { digits.insert(UInt8(ascii: "0"), at: 0) }
         if decimals > 0 { digits.insert(UInt8(ascii: "."), at: digits.count - decimals) }
