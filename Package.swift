@@ -50,7 +50,7 @@ let package = Package(
         ),
         .testTarget(name: "SystemProbesTests", dependencies: ["SystemProbes", "NagiosPlugin"], exclude: ["Fixtures"]),
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "NagiosPlugin", "SystemProbes"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["NagiosPlugin"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["NagiosPlugin"], exclude: ["Fixtures"]),
         .testTarget(name: "AnalyticsTests", dependencies: [
             "Analytics", "NagiosPlugin", "RRD", "RRDTesting", "Collector", .product(name: "Logging", package: "swift-log"),
         ]),

@@ -21,9 +21,9 @@ final class CheckMailqSideBySideTests {
         try E2E.require("\(E2E.cPlugins)/check_mailq")
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-mailq-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let script = "#!/bin/sh\ncat \"$MAILQ_FIXTURE\"\nexit \"${MAILQ_EXIT:-0}\"\n"
-        try script.write(toFile: standIn, atomically: true, encoding: .utf8)
-        chmod(standIn, 0o755)
+        // A link to the committed stand-in: a script written now could fail
+        // to exec (ETXTBSY) while another test's child still holds it open.
+        try FileManager.default.createSymbolicLink(atPath: standIn, withDestinationPath: Self.fixtures + "/stand-in.sh")
         try FileManager.default.copyItem(atPath: E2E.cPlugins + "/check_mailq", toPath: debianCopy)
         let utils = try String(contentsOfFile: E2E.cPlugins + "/utils.pm", encoding: .utf8)
         var patched: [String] = []
@@ -41,7 +41,8 @@ final class CheckMailqSideBySideTests {
         let env = ["MAILQ_FIXTURE": Self.fixtures + "/" + fixture, "MAILQ_EXIT": String(exit)]
         let ours = try E2E.plugin("check_mailq", args, environment: env.merging(
             ["VIGIL_TEST_MAILQ": standIn, "VIGIL_TEST_QMAIL_QSTAT": standIn]) { $1 })
-        let theirs = try E2E.run(debianCopy, args, environment: env)
+        // Run through perl: the copy is read, never exec'd (no ETXTBSY).
+        let theirs = try E2E.run("/usr/bin/perl", ["-w", debianCopy] + args, environment: env)
         return (ours, theirs)
     }
 

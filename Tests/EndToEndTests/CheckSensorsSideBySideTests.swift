@@ -9,20 +9,22 @@ struct CheckSensorsSideBySideTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("SystemProbesTests/Fixtures/sensors").path
 
-    /// A directory holding an executable `sensors` that prints $SENSORS_FIXTURE
-    /// and exits with $SENSORS_EXIT.
-    static let standIn: String = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-sensors-\(getpid())").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let script = "#!/bin/sh\ncat \"$SENSORS_FIXTURE\"\n[ -n \"$SENSORS_STDERR\" ] && echo \"$SENSORS_STDERR\" >&2\nexit \"${SENSORS_EXIT:-0}\"\n"
-        try? script.write(toFile: dir + "/sensors", atomically: true, encoding: .utf8)
-        chmod(dir + "/sensors", 0o755)
+    /// A new directory whose `sensors` is a link to the committed stand-in
+    /// script (`Fixtures/sensors/stand-in.sh`). Nothing executable is written
+    /// while tests run: a script written by one test thread can be held open
+    /// by a child another thread forks, and then fails to exec (ETXTBSY).
+    static func makeStandIn() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-sensors-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/sensors", withDestinationPath: fixtures + "/stand-in.sh")
         return dir
-    }()
+    }
 
     /// Runs `plugin args` with the stand-in mounted over /usr/local/sbin.
     static func run(_ plugin: String, _ args: [String], fixture: String, exit: Int = 0, stderr: String = "") throws -> E2E.Result {
         try E2E.require("/usr/bin/unshare")
+        let standIn = try makeStandIn()
+        defer { try? FileManager.default.removeItem(atPath: standIn) }
         return try E2E.run("/usr/bin/unshare", ["-m", "/bin/sh", "-c", "mount --bind \"$STAND_IN\" /usr/local/sbin && exec \"$@\"", "sh", plugin] + args,
                            environment: ["STAND_IN": standIn, "SENSORS_FIXTURE": fixtures + "/" + fixture,
                                          "SENSORS_EXIT": String(exit), "SENSORS_STDERR": stderr])
@@ -64,8 +66,10 @@ struct CheckSensorsSideBySideTests {
     /// The documented test-only override gives what the mounted stand-in gives.
     @Test func overrideVariable() throws {
         let viaMount = try Self.run("\(E2E.plugins)/check_sensors", ["-v"], fixture: "fault.txt")
+        let standIn = try Self.makeStandIn()
+        defer { try? FileManager.default.removeItem(atPath: standIn) }
         let viaVariable = try E2E.plugin("check_sensors", ["-v"], environment: [
-            "VIGIL_TEST_SENSORS": Self.standIn + "/sensors", "SENSORS_FIXTURE": Self.fixtures + "/fault.txt"])
+            "VIGIL_TEST_SENSORS": standIn + "/sensors", "SENSORS_FIXTURE": Self.fixtures + "/fault.txt"])
         #expect(viaVariable == viaMount)
         let missing = try E2E.plugin("check_sensors", [], environment: ["VIGIL_TEST_SENSORS": "/nonexistent/sensors"])
         #expect(missing.stdout == "SENSORS UNKNOWN - command not found (did you install lmsensors?)\n" && missing.code == 3)

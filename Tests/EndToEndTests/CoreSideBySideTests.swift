@@ -31,13 +31,10 @@ struct CoreSideBySideTests {
         #expect(ours.stdout.contains(" -h, --help") && ours.stdout.contains(" -V, --version"))
     }
 
-    static var script: String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-negate-fixture.sh").path
-        let text = "#!/bin/sh\necho \"line1 $2\"\necho \"line2 | a=1\"\necho err >&2\nexit $1\n"
-        try? text.write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o755)
-        return path
-    }
+    /// A committed stand-in plugin (written files can fail to exec with
+    /// ETXTBSY while parallel tests fork).
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/plugin-stand-in.sh").path
 
     static let negateCases: [[String]] = [
         ["S", "0", "OK"], ["S", "1", "WARNING"], ["S", "2", "CRITICAL"], ["S", "3", "UNKNOWN"],
