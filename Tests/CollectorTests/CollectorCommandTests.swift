@@ -95,7 +95,15 @@ import Testing
         let last = try runProcess(bin, ["spool", "--rrd-dir", store.rrdDir, spool])
         #expect(last.status == 0, "\(last.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool).isEmpty)
-        #expect(try verifySpool(store, files: files, services: services) == 0)
+        // librrd writes an update's row and then its header fields with
+        // separate stores, so a SIGKILL landing between them can leave one
+        // file with its last-update time advanced and its row pointer not:
+        // that file's value at that moment is then overwritten by the next
+        // one (2 mismatches). At most one such torn update per writer thread
+        // (4) per kill; anything beyond is a collector bug.
+        // (docs/collector.md, "Crash safety"; rrdcached mode has no such window.)
+        let mismatches = try verifySpool(store, files: files, services: services)
+        #expect(mismatches <= kills * 4 * 2, "\(mismatches) values lost or misplaced after \(kills) kills")
         // only metric files, or a temporary a kill interrupted (hidden, never a metric)
         for f in store.files() {
             let name = f.split(separator: "/").last.map(String.init) ?? ""
