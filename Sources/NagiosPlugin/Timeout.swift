@@ -55,17 +55,15 @@ public enum Timeout {
     public static func arm(seconds: UInt32, state: Status, kind: Kind = .plugin) {
         guard seconds > 0 else { disarm(); return }
         let text = message(kind: kind, seconds: seconds, state: state)
-        var bytes = Array(text.utf8)
+        // A buffer of our own: the handler must not touch Swift-managed memory.
+        let bytes = Array(text.utf8)
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count)
-        bytes.withUnsafeMutableBufferPointer { src in
-            if let base = src.baseAddress { buffer.initialize(from: base, count: src.count) }
-        }
+        buffer.initialize(from: bytes, count: bytes.count)
         alarm(0)
         if let old = timeoutMessage { old.deallocate() }
         timeoutMessage = buffer
         timeoutMessageLength = bytes.count
         timeoutExitCode = state.exitCode
-        bytes.removeAll()
         // The parent may have blocked or ignored SIGALRM (test runners,
         // some daemons): take it back before relying on it.
         var action = sigaction()
