@@ -35,7 +35,7 @@ public enum CheckDummy {
         case "-V", "--version": return .text(info.versionLine, .unknown)
         default: break
         }
-        guard let code = parseState(first) else {
+        guard let code = NumberFormat.cIntegerArgument(first) else {
             throw .usage("Arguments to check_dummy must be an integer")
         }
         guard let status = Status(rawValue: code) else {
@@ -44,19 +44,5 @@ public enum CheckDummy {
         var line = status.label
         if arguments.count > 1 { line += ": " + arguments[1] }
         return .text(line + "\n", status)
-    }
-
-    /// `is_integer()` + `atoi()` of the C plugin: only blanks, `-` and
-    /// digits are allowed; the value is what `strtol` reads from the start
-    /// (leading blanks, one sign, digits), 0 when it reads nothing.
-    static func parseState(_ text: String) -> Int32? {
-        for ch in text.utf8 where !(ch == 0x20 || ch == 0x2D || (ch >= 0x30 && ch <= 0x39)) { return nil }
-        var s = Substring(text).drop { $0 == " " }
-        let negative = s.first == "-"
-        if negative { s = s.dropFirst() }
-        let digits = s.prefix { $0 >= "0" && $0 <= "9" }
-        if digits.isEmpty { return 0 }
-        guard let value = Int32(digits) else { return nil }
-        return negative ? -value : value
     }
 }

@@ -306,7 +306,7 @@ public enum CheckProcs {
     /// `-u`: a user id (digits, blanks and `-` as the C plugin's
     /// `is_integer` allows) that must exist, or a user name.
     static func user(_ text: String) throws(PluginError) -> (Int32, String) {
-        if let uid = CheckDummy.parseState(text) {
+        if let uid = NumberFormat.cIntegerArgument(text) {
             guard let pw = Passwd.user(id: UInt32(bitPattern: uid)) else { throw .usage("UID was not found - \(text)") }
             return (uid, pw.name)
         }

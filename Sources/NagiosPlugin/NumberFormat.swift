@@ -43,6 +43,22 @@ public enum NumberFormat {
         Int(String(text))
     }
 
+    /// `is_integer()` + `atoi()` of the C library, for arguments the 2.3.3
+    /// plugins read that way (check_dummy's state, check_procs' uid): only
+    /// blanks, `-` and digits are allowed; the value is what `strtol` reads
+    /// from the start (leading blanks, one sign, digits), 0 when it reads
+    /// nothing; `nil` for other characters or a value outside `Int32`.
+    public static func cIntegerArgument(_ text: String) -> Int32? {
+        for ch in text.utf8 where !(ch == 0x20 || ch == 0x2D || (ch >= 0x30 && ch <= 0x39)) { return nil }
+        var s = Substring(text).drop { $0 == " " }
+        let negative = s.first == "-"
+        if negative { s = s.dropFirst() }
+        let digits = s.prefix { $0 >= "0" && $0 <= "9" }
+        if digits.isEmpty { return 0 }
+        guard let value = Int32(digits) else { return nil }
+        return negative ? -value : value
+    }
+
     /// `printf("%.<decimals>f", value)`: C's rounding and spelling exactly.
     public static func fixed(_ value: Double, decimals: Int) -> String {
         // Up to 3 decimals in integer arithmetic: a C variadic call costs
