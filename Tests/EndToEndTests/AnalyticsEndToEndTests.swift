@@ -147,7 +147,7 @@ struct AnalyticsEndToEndTests {
         check_result_path=\(d)/checkresults
         use_syslog=0
         """.write(toFile: d + "/nagios.cfg", atomically: false, encoding: .utf8)
-        try """
+        try ("""
         define command {
             command_name    check_vigil_load
             command_line    /usr/lib/nagios/plugins/check_load -w $_SERVICEVIGIL_LOAD1_WARN_MAX$,$_SERVICEVIGIL_LOAD5_WARN_MAX$,99 -c $_SERVICEVIGIL_LOAD1_CRIT_MAX$,$_SERVICEVIGIL_LOAD5_CRIT_MAX$,99
@@ -173,23 +173,8 @@ struct AnalyticsEndToEndTests {
             notification_interval 0
             notification_period   24x7
         }
-        define timeperiod {
-            timeperiod_name 24x7
-            alias           always
-            monday          00:00-24:00
-        }
-        define contact {
-            contact_name                  nobody
-            host_notifications_enabled    0
-            service_notifications_enabled 0
-            host_notification_period      24x7
-            service_notification_period   24x7
-            host_notification_options     n
-            service_notification_options  n
-            host_notification_commands    check_vigil_load
-            service_notification_commands check_vigil_load
-        }
-        """.write(toFile: d + "/objects.cfg", atomically: false, encoding: .utf8)
+
+        """ + NagiosHarness.baseObjects).write(toFile: d + "/objects.cfg", atomically: false, encoding: .utf8)
         let args = ["analyze", "--rrd-dir", d + "/rrd", "--nagios-conf", d + "/vigil.cfg", "--validate-with", d + "/nagios.cfg",
                     "--now", String(Self.now)]
         let first = try E2E.run(Self.analytics, args)

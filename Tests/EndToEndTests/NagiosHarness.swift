@@ -28,6 +28,39 @@ final class NagiosHarness {
     static let perfdataTemplate =
         "DATATYPE::SERVICEPERFDATA\\tTIMET::$TIMET$\\tHOSTNAME::$HOSTNAME$\\tSERVICEDESC::$SERVICEDESC$\\tSERVICEPERFDATA::$SERVICEPERFDATA$\\tSERVICECHECKCOMMAND::$SERVICECHECKCOMMAND$\\tHOSTSTATE::$HOSTSTATE$\\tHOSTSTATETYPE::$HOSTSTATETYPE$\\tSERVICESTATE::$SERVICESTATE$\\tSERVICESTATETYPE::$SERVICESTATETYPE$"
 
+    /// What every private Nagios configuration of the tests needs: the
+    /// `24x7` time period, the contact `nobody` (notifications off) and its
+    /// `notify-none` command.
+    static let baseObjects = """
+        define timeperiod {
+            timeperiod_name 24x7
+            alias always
+            sunday 00:00-24:00
+            monday 00:00-24:00
+            tuesday 00:00-24:00
+            wednesday 00:00-24:00
+            thursday 00:00-24:00
+            friday 00:00-24:00
+            saturday 00:00-24:00
+        }
+        define contact {
+            contact_name nobody
+            host_notifications_enabled 0
+            service_notifications_enabled 0
+            host_notification_period 24x7
+            service_notification_period 24x7
+            host_notification_options n
+            service_notification_options n
+            host_notification_commands notify-none
+            service_notification_commands notify-none
+        }
+        define command {
+            command_name notify-none
+            command_line /bin/true
+        }
+
+    """
+
     let directory: URL
     let services: [Service]
     private var pid: pid_t = 0
@@ -88,33 +121,7 @@ final class NagiosHarness {
         """
         try main.write(to: configFile, atomically: true, encoding: .utf8)
         try "$USER1$=\(E2E.plugins)\n".write(to: directory.appendingPathComponent("resource.cfg"), atomically: true, encoding: .utf8)
-        var objects = """
-        define timeperiod {
-            timeperiod_name 24x7
-            alias always
-            sunday 00:00-24:00
-            monday 00:00-24:00
-            tuesday 00:00-24:00
-            wednesday 00:00-24:00
-            thursday 00:00-24:00
-            friday 00:00-24:00
-            saturday 00:00-24:00
-        }
-        define contact {
-            contact_name nobody
-            host_notifications_enabled 0
-            service_notifications_enabled 0
-            host_notification_period 24x7
-            service_notification_period 24x7
-            host_notification_options n
-            service_notification_options n
-            host_notification_commands notify-none
-            service_notification_commands notify-none
-        }
-        define command {
-            command_name notify-none
-            command_line /bin/true
-        }
+        var objects = Self.baseObjects + """
         define command {
             command_name host-up
             command_line $USER1$/check_dummy 0 up
