@@ -32,16 +32,28 @@ enum Seasonality {
         let total = counts[168]
         guard total > 0 else { return flat }
         var fill = counts
+        // Distinct days that contributed to each bucket: a bucket (or an
+        // hour of day) seen on too few days says nothing about the cycle —
+        // one busy hour of a sparse series would become its offset.
+        var daysInBucket = [Int](repeating: 0, count: 168)
+        var lastDay = [Int](repeating: -1, count: 168)
         for k in 0..<blocks.count where !dayMedian[k].isNaN {
             for i in blocks[k] where !values[i].isNaN {
                 let b = Int(bucket[i - bucketsFrom])
                 w.b[fill[b]] = values[i] - dayMedian[k]
                 fill[b] += 1
+                if lastDay[b] != k {
+                    lastDay[b] = k
+                    daysInBucket[b] += 1
+                }
             }
         }
         // Hour of day: the seven buckets of one hour together.
         var daily = [Double](repeating: 0, count: 24)
         for h in 0..<24 {
+            var days = 0
+            for d in 0..<7 { days += daysInBucket[d * 24 + h] }
+            guard days >= c.seasonMinimumDays else { continue }
             var n = 0
             for d in 0..<7 {
                 let b = d * 24 + h
@@ -83,7 +95,8 @@ enum Seasonality {
                     w.c[n] = w.a[j]
                     n += 1
                 }
-                weekly[b] = n > 0 ? RobustStats.median(&w.c, count: n) : daily[b % 24]
+                weekly[b] = n > 0 && daysInBucket[b] >= c.seasonMinimumWeeks
+                    ? RobustStats.median(&w.c, count: n) : daily[b % 24]
             }
             // Compared on the same deviations: the daily profile vs the weekly one.
             let weeklySpread = spread(w.a, counts, { weekly[$0] }, &w.c)

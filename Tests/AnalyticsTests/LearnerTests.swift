@@ -76,6 +76,26 @@ import Testing
         #expect(!Synthetic.analyze(short).hasWeeklySeason)
     }
 
+    /// A sparse series that was only once measured at some hour of the
+    /// week, during a busy spell, must not learn that spell as the normal
+    /// value of that hour: a bucket needs `seasonMinimumWeeks` days.
+    @Test func hourSeenOnOneDayOnlyGetsNoOffsetOfItsOwn() throws {
+        var noise = Synthetic.Noise(seed: 3)
+        let thursday = 3
+        let s = Synthetic.series(days: 28) { i, t in
+            let day = i / Synthetic.perDay
+            if day % 7 == thursday && Synthetic.hour(t) == 4 { return day == 7 + thursday ? 500 : .nan }
+            return day % 7 < 5 ? 60 + noise.gaussian() : 10 + noise.gaussian()
+        }
+        let a = Synthetic.analyze(s)
+        #expect(a.hasWeeklySeason)
+        let profile = try #require(a.profile)
+        let thursdayFour = Synthetic.monday + Int64(thursday) * 86_400 + 4 * 3600 + 1800
+        // The hour falls back to the weekday level, like its neighbours.
+        #expect(profile.band(at: thursdayFour)?.status(of: 60) == .ok)
+        #expect(profile.band(at: thursdayFour)?.status(of: 500) == .critical)
+    }
+
     @Test func trendIsMeasuredPerDay() {
         var noise = Synthetic.Noise(seed: 4)
         let s = Synthetic.series(days: 20) { i, _ in 50 + 2.5 * Double(i) / Double(Synthetic.perDay) + noise.gaussian() }
