@@ -91,7 +91,13 @@ public struct Baseline: Sendable, Hashable {
             let n = RobustStats.gather(values, blocks[k], into: &w.c)
             if n > 0 { dayMedian[k] = RobustStats.median(&w.c, count: n) }
         }
-        let season = Seasonality.hourOfWeekOffsets(series: series, blocks: blocks, dayMedian: dayMedian,
+        // The cycle is learned from the most recent `seasonWindowDays` only,
+        // so that its shape follows a changing amplitude within weeks.
+        var seasonDays = dayMedian
+        if c.seasonWindowDays > 0 {
+            for k in 0..<max(0, blocks.count - c.seasonWindowDays) { seasonDays[k] = .nan }
+        }
+        let season = Seasonality.hourOfWeekOffsets(series: series, blocks: blocks, dayMedian: seasonDays,
                                                    bucketsFrom: first, configuration: c, workspace: &w)
         // Deseasonalised daily levels.
         var dayLevel = [Double](repeating: .nan, count: blocks.count)

@@ -48,6 +48,10 @@ public struct LearnerConfiguration: Sendable, Hashable {
     public var seasonMinimumDays = 3
     /// Weeks of history needed before looking for a weekly cycle.
     public var seasonMinimumWeeks = 3
+    /// The daily and weekly cycles are learned from the most recent this
+    /// many days only (0 = the whole history); the weekly one needs
+    /// `seasonMinimumWeeks` weeks of them.
+    public var seasonWindowDays = 21
     /// Fraction by which a cycle must shrink the robust spread to be used.
     public var seasonMinimumGain = 0.1
     /// The recent window inspected for anomalies (seconds).

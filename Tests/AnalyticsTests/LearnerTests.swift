@@ -96,6 +96,30 @@ import Testing
         #expect(profile.band(at: thursdayFour)?.status(of: 500) == .critical)
     }
 
+    /// The cycle is learned from the last `seasonWindowDays`: when its
+    /// amplitude grows, the profile follows within three weeks instead of
+    /// keeping the median shape of the whole history.
+    @Test func dailyCycleFollowsAChangedAmplitude() throws {
+        var noise = Synthetic.Noise(seed: 5)
+        // Busy 08:00–18:00; the busy level jumps from 40 to 120 for the last 14 days.
+        let s = Synthetic.series(days: 49) { i, t in
+            let busy = (8..<18).contains(Synthetic.hour(t))
+            let peak = i / Synthetic.perDay < 35 ? 40.0 : 120.0
+            return (busy ? peak : 20) + 2 * noise.gaussian()
+        }
+        let noon = TimeOfWeekProfile.bucket(at: s.end - 86_400 + 12 * 3600)
+        func noonOffset(_ c: LearnerConfiguration) throws -> Double {
+            var w = LearnerWorkspace()
+            guard case .learned(let b) = Baseline.learn(series: s, now: s.end, configuration: c, workspace: &w)
+            else { throw LearnerTestError.coldStart }
+            return b.season[noon]
+        }
+        #expect(abs(try noonOffset(LearnerConfiguration()) - 100) < 5)
+        var whole = LearnerConfiguration()
+        whole.seasonWindowDays = 0
+        #expect(try noonOffset(whole) < 90)
+    }
+
     @Test func trendIsMeasuredPerDay() {
         var noise = Synthetic.Noise(seed: 4)
         let s = Synthetic.series(days: 20) { i, _ in 50 + 2.5 * Double(i) / Double(Synthetic.perDay) + noise.gaussian() }
@@ -286,3 +310,5 @@ import Testing
         #expect(wh > 0.01 && wh < 0.5)
     }
 }
+
+enum LearnerTestError: Error { case coldStart }
