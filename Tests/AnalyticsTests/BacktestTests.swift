@@ -108,6 +108,6 @@ import Testing
         #expect(p.terminationStatus == 0)
         let after = text.components(separatedBy: "normalized=").dropFirst().first ?? ""
         let normalized = try #require(Double(after.split(separator: " ").first ?? ""), "no score in \(text)")
-        #expect(normalized >= 47)
+        #expect(normalized >= 49)
     }
 }
