@@ -69,7 +69,14 @@ public enum Negate {
             Timeout.arm(seconds: config.timeoutSeconds, state: config.timeoutState)
             let output: Command.Output
             do {
-                output = try Command(path: config.command[0], arguments: Array(config.command.dropFirst())).run()
+                // One operand is a whole command line (a quoted definition),
+                // split as cmd_run splits it; a string it refuses gives no output.
+                let argv = config.command.count == 1 ? Command.splitLikeCmdRun(config.command[0]) : config.command
+                if let argv, let program = argv.first {
+                    output = try Command(path: program, arguments: Array(argv.dropFirst())).run()
+                } else {
+                    output = Command.Output(stdout: [], stderr: [], exitCode: Status.unknown.exitCode)
+                }
             } catch {
                 StandardStream.error.write("negate: \(error)\n")
                 output = Command.Output(stdout: [], stderr: [], exitCode: Status.unknown.exitCode)
@@ -88,8 +95,9 @@ public enum Negate {
         var config = Configuration()
         for option in parsed.options {
             switch option.key {
-            case "help": return .exit(.text(info.helpText, .unknown))
-            case "version": return .exit(.text(info.versionLine, .unknown))
+            // 2.3.3's negate exits 0 here (most C plugins exit 3).
+            case "help": return .exit(.text(info.helpText, .ok))
+            case "version": return .exit(.text(info.versionLine, .ok))
             case "timeout":
                 let (seconds, state) = try Timeout.parse(option.value ?? "", defaultState: config.timeoutState)
                 config.timeoutSeconds = seconds

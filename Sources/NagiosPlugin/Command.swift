@@ -135,6 +135,47 @@ public struct Command: Sendable {
     }
 }
 
+extension Command {
+    /// How the C library's `cmd_run()` turns one command string into
+    /// argv (no shell): words are separated by blanks (space, tab, CR,
+    /// LF); a word that starts with `'` runs to the next `'` (which ends
+    /// it, even mid-word). A string with a `"`, a ` ' ` or a `'''`, or an
+    /// opening `'` without a closing one is refused (`nil`), as cmd_run
+    /// refuses it.
+    public static func splitLikeCmdRun(_ line: String) -> [String]? {
+        let bytes = Array(line.utf8)
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        func contains(_ needle: String) -> Bool {
+            let n = Array(needle.utf8)
+            guard bytes.count >= n.count else { return false }
+            return (0...(bytes.count - n.count)).contains { bytes[$0..<$0 + n.count].elementsEqual(n) }
+        }
+        if bytes.contains(UInt8(ascii: "\"")) || contains(" ' ") || contains("'''") { return nil }
+        var words: [String] = []
+        var next: Int? = 0
+        while let cursor = next {
+            var start = cursor
+            while start < bytes.count && isBlank(bytes[start]) { start += 1 }
+            let end: Int
+            if start < bytes.count && bytes[start] == UInt8(ascii: "'") {
+                start += 1
+                guard let close = bytes[start...].firstIndex(of: UInt8(ascii: "'")) else { return nil }
+                end = close
+                next = close + 1
+            } else if let blank = bytes[start...].firstIndex(where: isBlank) {
+                end = blank
+                next = blank + 1
+            } else {
+                end = bytes.count
+                next = nil
+            }
+            if let n = next, bytes[n...].allSatisfy(isBlank) { next = nil }
+            words.append(String(decoding: bytes[start..<end], as: UTF8.self))
+        }
+        return words
+    }
+}
+
 extension Array where Element == UInt8 {
     /// The bytes split into lines without their `\n` (a last line without
     /// one counts; a trailing newline adds no empty line).
