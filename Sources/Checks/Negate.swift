@@ -38,6 +38,9 @@ public enum Negate {
          The wrapped plugin must be given with its path (/… or ./…): negate
          does not search PATH. If it prints nothing, negate reports UNKNOWN
          (or the plugin's state when that is WARNING or CRITICAL).
+         A definition given as one argument ('/path/check_x -H host') is
+         split into words at blanks, 'single quotes' grouping, without a
+         shell; one containing a double quote is not run.
         """
     )
 
