@@ -810,7 +810,7 @@ enum DiskC {
     }
 
     /// printf's `%g`.
-    static func cG(_ value: Double) -> String { NumberFormat.format("%g", [value]) }
+    static func cG(_ value: Double) -> String { NumberFormat.formatDouble("%g", value) }
 
     /// The C library's `is_integer()` + `atoi()`: blanks, a sign and digits
     /// that fit an `int`.
