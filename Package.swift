@@ -18,7 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        .target(name: "NagiosPlugin"),
+        .systemLibrary(name: "CGlibcExtras", path: "Sources/CGlibcExtras"),
+        .target(name: "NagiosPlugin", dependencies: ["CGlibcExtras"]),
         .target(name: "SystemProbes", dependencies: ["NagiosPlugin"]),
         .target(name: "Checks", dependencies: ["NagiosPlugin", "SystemProbes"]),
         .executableTarget(name: "vigil-plugins", dependencies: ["Checks", "NagiosPlugin"]),

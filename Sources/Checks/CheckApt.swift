@@ -253,7 +253,57 @@ public enum CheckApt {
     public struct Regexes {
         public let include: PosixRegex?
         public let exclude: PosixRegex?
-        public let critical: PosixRegex
+        /// `nil`: the default ``securityPattern``, matched by
+        /// ``matchesSecurityPattern(_:)`` instead of glibc's regexec.
+        public let critical: PosixRegex?
+
+        /// Whether a line is a security update.
+        public func isSecurity(_ line: UnsafePointer<CChar>) -> Bool {
+            if let critical { return critical.matches(cString: line) }
+            return CheckApt.matchesSecurityPattern(line)
+        }
+    }
+
+    /// Exactly what `regexec` answers for ``securityPattern``,
+    /// `^[^\(]*\(.* (Debian-Security:|Ubuntu:[^/]*/[^-]*-security)`, in
+    /// the C locale, without building glibc's DFA (which was two thirds of
+    /// check_apt's instructions: each new line state costs a `build_trtable`).
+    /// Read as POSIX reads it:
+    /// - `^[^\(]*\(`: inside brackets a backslash is literal, so the first
+    ///   `(` must come before any `\`;
+    /// - `.* `: then a space anywhere after that `(`, followed by
+    /// - `Debian-Security:`, or
+    /// - `Ubuntu:`, the next `/` (no `/` may be skipped), and after it the
+    ///   next `-` (none may be skipped) must begin `-security`.
+    public static func matchesSecurityPattern(_ line: UnsafePointer<CChar>) -> Bool {
+        var i = 0
+        while true {
+            let c = UInt8(bitPattern: line[i])
+            if c == 0 || c == UInt8(ascii: "\\") { return false }
+            if c == UInt8(ascii: "(") { break }
+            i += 1
+        }
+        i += 1
+        while line[i] != 0 {
+            defer { i += 1 }
+            guard line[i] == CChar(UInt8(ascii: " ")) else { continue }
+            let rest = line + i + 1
+            if hasPrefix(rest, "Debian-Security:") { return true }
+            guard hasPrefix(rest, "Ubuntu:") else { continue }
+            var j = 7
+            while rest[j] != 0 && rest[j] != CChar(UInt8(ascii: "/")) { j += 1 }
+            guard rest[j] != 0 else { continue }
+            j += 1
+            while rest[j] != 0 && rest[j] != CChar(UInt8(ascii: "-")) { j += 1 }
+            if rest[j] != 0 && hasPrefix(rest + j, "-security") { return true }
+        }
+        return false
+    }
+
+    private static func hasPrefix(_ s: UnsafePointer<CChar>, _ prefix: StaticString) -> Bool {
+        let p = prefix.utf8Start
+        for k in 0..<prefix.utf8CodeUnitCount where UInt8(bitPattern: s[k]) != p[k] { return false }
+        return true
     }
 
     /// Compiles the three expressions; a bad one is UNKNOWN with regerror's
@@ -267,7 +317,8 @@ public enum CheckApt {
         }
         let include = try config.include.map { (p: String) throws(PluginError) in try one(p) }
         let exclude = try config.exclude.map { (p: String) throws(PluginError) in try one(p) }
-        return Regexes(include: include, exclude: exclude, critical: try one(config.critical ?? securityPattern))
+        let critical = try config.critical.map { (p: String) throws(PluginError) in try one(p) }
+        return Regexes(include: include, exclude: exclude, critical: critical)
     }
 
     /// Classifies the packages and combines the states as 2.3.3 does.
@@ -302,7 +353,7 @@ public enum CheckApt {
                 guard output.isInstallLine(i) else { return }
                 if let include = regexes.include, !include.matches(cString: line) { return }
                 if let exclude = regexes.exclude, exclude.matches(cString: line) { return }
-                if regexes.critical.matches(cString: line) {
+                if regexes.isSecurity(line) {
                     findings.security.append(output.packageName(i))
                     if config.verbose > 0 { findings.trace += "*" }
                 } else {

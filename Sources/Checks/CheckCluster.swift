@@ -163,7 +163,7 @@ public enum CheckCluster {
         func ends(_ r: ThresholdRange) -> String {
             let start = r.start.isInfinite ? 0 : r.start
             let end = r.end.isInfinite ? 0 : r.end
-            return "start=" + NumberFormat.format("%g", [start]) + " end=" + NumberFormat.format("%g", [end])
+            return "start=" + NumberFormat.formatDouble("%g", start) + " end=" + NumberFormat.formatDouble("%g", end)
         }
         var s = "check_cluster - "
         s += t.warning.map { "Warning: \(ends($0)); " } ?? "Warning not set; "

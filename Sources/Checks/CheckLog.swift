@@ -75,7 +75,11 @@ public enum CheckLog {
         }
     }
 
-    static var usageLines: String { "Usage:\n" + info.usage + "\n" }
+    /// As the 2.3.3 script prints it: `Usage: ` starts each synopsis line
+    /// (scripts and tests look for `^Usage: ` on the first line).
+    static var usageLines: String {
+        info.usage.split(separator: "\n").map { "Usage: " + $0.drop { $0 == " " } + "\n" }.joined()
+    }
 
     /// The script's own argument loop: each option takes the next argument
     /// as its value; the loop stops at the first empty argument.

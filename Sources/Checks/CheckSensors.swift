@@ -62,11 +62,15 @@ public enum CheckSensors {
     /// Runs `sensors` with both outputs merged, as `$(sensors 2>&1)` does;
     /// exit code 127 when it is not found.
     static func run() -> Command.Output {
-        let path: String?
+        var path: String?
         if let override = getenv(overrideVariable) {
             path = String(cString: override)
         } else {
-            path = searchPath.map { $0 + "/sensors" }.first { access($0, X_OK) == 0 }
+            path = nil
+            for directory in searchPath where access(directory + "/sensors", X_OK) == 0 {
+                path = directory + "/sensors"
+                break
+            }
         }
         guard let path else { return Command.Output(stdout: [], stderr: [], exitCode: 127) }
         do {

@@ -89,18 +89,28 @@ public struct PerfDatum: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        var s = quotedLabel + "=" + value + uom
+        // Appended in place (each `a + b` would build a new string).
+        var s = quotedLabel
+        s += "="
+        s += value
+        s += uom
+        func field(_ text: String?) {
+            s += ";"
+            if let text { s += text }
+        }
+        func given(_ text: String?) -> Bool { !(text ?? "").isEmpty }
         switch layout {
         case .integer:
-            s += ";" + (warning ?? "") + ";" + (critical ?? "") + ";" + (minimum ?? "") + ";" + (maximum ?? "")
+            field(warning); field(critical); field(minimum); field(maximum)
         case .float:
-            s += ";" + (warning ?? "") + ";" + (critical ?? "") + ";" + (minimum ?? "")
-            if let maximum { s += ";" + maximum }
+            field(warning); field(critical); field(minimum)
+            if let maximum { s += ";"; s += maximum }
         case .minimal:
-            let fields = [warning, critical, minimum, maximum]
-            if let last = fields.lastIndex(where: { $0 != nil && $0 != "" }) {
-                for i in 0...last { s += ";" + (fields[i] ?? "") }
-            }
+            let last = given(maximum) ? 3 : given(minimum) ? 2 : given(critical) ? 1 : given(warning) ? 0 : -1
+            if last >= 0 { field(warning) }
+            if last >= 1 { field(critical) }
+            if last >= 2 { field(minimum) }
+            if last >= 3 { field(maximum) }
         }
         return s
     }

@@ -69,29 +69,39 @@ public enum MountTable {
     /// Parses mtab text like `getmntent()`: fields separated by blanks or
     /// tabs, `#` comment and blank lines skipped, `\040` `\011` `\012`
     /// `\134` and `\\` decoded in every field, missing fields empty.
+    ///
+    /// Works on the raw buffer (memchr for line ends, no slices): check_disk
+    /// parses the table once per `-p`, and on a host with many mounts the
+    /// per-line cost decides whether it stays under the C plugin's.
     public static func parse(_ bytes: [UInt8]) -> [MountEntry] {
         var entries: [MountEntry] = []
-        var start = 0
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-            if let entry = parseLine(bytes[start..<end]) { entries.append(entry) }
-            start = end + 1
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let count = buffer.count
+            var start = 0
+            while start < count {
+                let end = memchr(base + start, 0x0A, count - start)
+                    .map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? count
+                if let entry = parseLine(UnsafeBufferPointer(start: base + start, count: end - start)) {
+                    entries.append(entry)
+                }
+                start = end + 1
+            }
         }
         return entries
     }
 
     /// One line of the table, or `nil` for a blank or comment line.
-    static func parseLine(_ line: ArraySlice<UInt8>) -> MountEntry? {
-        var i = line.startIndex
-        let end = line.endIndex
+    static func parseLine(_ line: UnsafeBufferPointer<UInt8>) -> MountEntry? {
+        var i = 0
+        let end = line.count
         func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
         while i < end && isBlank(line[i]) { i += 1 }
         if i == end || line[i] == UInt8(ascii: "#") { return nil }
         func field() -> String {
             var j = i
             while j < end && !isBlank(line[j]) { j += 1 }
-            let text = decode(line[i..<j])
+            let text = decode(UnsafeBufferPointer(rebasing: line[i..<j]))
             i = j
             while i < end && isBlank(line[i]) { i += 1 }
             return text
@@ -100,14 +110,15 @@ public enum MountTable {
         return MountEntry(device: device, mountPoint: mountPoint, type: type, options: options)
     }
 
-    /// glibc's `decode_name()` (byte by byte: generic sequence helpers cost
-    /// a runtime conformance lookup on every plugin start).
-    static func decode(_ field: ArraySlice<UInt8>) -> String {
-        if !field.contains(0x5C) { return String(decoding: field, as: UTF8.self) }
+    /// glibc's `decode_name()`, byte by byte.
+    static func decode(_ field: UnsafeBufferPointer<UInt8>) -> String {
+        guard let base = field.baseAddress, memchr(base, 0x5C, field.count) != nil else {
+            return String(decoding: field, as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(field.count)
-        var i = field.startIndex
-        let end = field.endIndex
+        var i = 0
+        let end = field.count
         func at(_ k: Int) -> UInt8 { k < end ? field[k] : 0 }
         while i < end {
             let b = field[i]
@@ -138,20 +149,25 @@ public enum MountTable {
     /// gnulib's `ME_DUMMY` as built into 2.3.3: pseudo file system types,
     /// and type `none` unless bind-mounted.
     public static func isDummy(type: String, options: String) -> Bool {
-        switch type {
-        case "autofs", "proc", "subfs", "debugfs", "devpts", "fusectl", "mqueue",
-             "rpc_pipefs", "sysfs", "devfs", "kernfs", "ignore":
-            return true
-        case "none":
-            return !options.split(separator: ",").contains("bind")
-        default:
-            return false
+        // autofs proc subfs debugfs devpts fusectl mqueue rpc_pipefs sysfs
+        // devfs kernfs ignore, and none: grouped by length so that a type
+        // is compared with two or three names, not thirteen.
+        switch type.utf8.count {
+        case 4:
+            if type == "proc" { return true }
+            return type == "none" && !options.split(separator: ",").contains("bind")
+        case 5: return type == "subfs" || type == "sysfs" || type == "devfs"
+        case 6: return type == "autofs" || type == "devpts" || type == "mqueue" || type == "kernfs" || type == "ignore"
+        case 7: return type == "debugfs" || type == "fusectl"
+        case 10: return type == "rpc_pipefs"
+        default: return false
         }
     }
 
     /// gnulib's `ME_REMOTE` as built into 2.3.3.
     public static func isRemote(device: String, type: String) -> Bool {
-        if device.utf8.contains(UInt8(ascii: ":")) { return true }
+        var device = device
+        if device.withUTF8({ b in b.baseAddress.map { memchr($0, 0x3A, b.count) != nil } ?? false }) { return true }
         return device.hasPrefix("//") && (type == "smbfs" || type == "cifs")
     }
 }

@@ -46,7 +46,9 @@ public final class PosixRegex {
 
     /// Whether the expression matches anywhere in `text`.
     public func matches(_ text: String) -> Bool {
-        regexec(compiled, text, 0, nil, 0) == 0
+        // withCString: no copy for a native string (passing `text` directly
+        // builds a ContiguousArray per call).
+        text.withCString { regexec(compiled, $0, 0, nil, 0) == 0 }
     }
 
     /// Whether the expression matches anywhere in a C string.

@@ -158,3 +158,75 @@ struct CheckAptTests {
         #expect(text.hasPrefix("check_apt: ") && text.contains("\nUsage:\ncheck_apt [[-d|-u|-U]opts]"))
     }
 }
+
+/// check_apt matches its default security expression by hand; it must
+/// answer exactly what glibc's regexec answers for that expression.
+struct CheckAptSecurityMatcherTests {
+    static let handPicked: [String] = [
+        "", "(", "( ", "( Debian-Security:", "(Debian-Security:", "x ( Debian-Security:",
+        "Inst a [1] (2 Debian-Security:12/stable-security [amd64])",
+        "Inst a [1] (2 Debian:12.15/oldstable, Debian-Security:12/oldstable-security [amd64]) []",
+        "Inst a [1] (2 Debian:12.15/oldstable [amd64])",
+        "Inst a [1] (2 debian-security:12 [amd64])",
+        "Inst a [1] (2 Debian-Security [amd64])",
+        "Inst a \\[1] (2 Debian-Security:12 [amd64])",
+        "Inst a [1] (2 Debian-Security:12 [amd64]) \\",
+        "Inst a [1] \\(2 Debian-Security:12 [amd64])",
+        "Inst a [1]  Debian-Security:12 (x)",
+        "Inst a [1] (x) Debian-Security:",
+        "Inst a [1] (x)(y) Debian-Security:",
+        "Inst a [1] (2 Ubuntu:22.04/jammy-security [amd64])",
+        "Inst a [1] (2 Ubuntu:22.04/jammy-updates [amd64])",
+        "Inst a [1] (2 Ubuntu:22.04/jammy-updates, Ubuntu:22.04/jammy-security [amd64])",
+        "Inst a [1] (2 Ubuntu:22.04/jammy-proposed-security [amd64])",
+        "Inst a [1] (2 Ubuntu:22/04/jammy-security [amd64])",
+        "Inst a [1] (2 Ubuntu:22.04-x/jammy-security [amd64])",
+        "Inst a [1] (2 Ubuntu:-/-security)", "( Ubuntu:/-security", "( Ubuntu:/-securit",
+        "( Ubuntu:/x-security", "( Ubuntu:-security", "( Ubuntu:/", "( Ubuntu:", "( Ubuntu:/-",
+        "( Ubuntu:a/b-securityX", "(  Ubuntu:a/b-security", "( xUbuntu:a/b-security",
+        "( Ubuntu:a/b-secure Ubuntu:c/d-security", "( Ubuntu:a/b Debian-Security:",
+        "( Debian-Security:\u{e9}", "\u{e9}( Debian-Security:", "( \u{e9}Ubuntu:a/b-security",
+    ]
+
+    /// Every string over a small alphabet of the expression's
+    /// significant pieces, up to four pieces long.
+    static var generated: [String] {
+        let pieces = ["(", "\\", " ", "Debian-Security:", "Ubuntu:", "/", "-", "-security", "x", "Debian-Security"]
+        var all: [String] = [""]
+        var level: [String] = [""]
+        for _ in 0..<4 {
+            level = level.flatMap { s in pieces.map { s + $0 } }
+            all += level
+        }
+        return all
+    }
+
+    @Test func agreesWithRegexecOnEveryCandidate() throws {
+        let regex = try PosixRegex(CheckApt.securityPattern)
+        var disagreements: [String] = []
+        for line in Self.handPicked + Self.generated {
+            let mine = line.withCString { CheckApt.matchesSecurityPattern($0) }
+            if mine != regex.matches(line) { disagreements.append(line) }
+        }
+        #expect(disagreements.isEmpty, "differs from regexec on \(disagreements.prefix(10))")
+    }
+
+    @Test func agreesWithRegexecOnTheFixtures() throws {
+        let regex = try PosixRegex(CheckApt.securityPattern)
+        for name in ["bookworm-upgrade.txt", "ubuntu-jammy-upgrade.txt", "odd-lines.txt"] {
+            let output = try AptUpgradeOutput(contentsOf: SystemFixtures.path("apt/" + name))
+            output.forEachLine { _, line in
+                #expect(CheckApt.matchesSecurityPattern(line) == regex.matches(cString: line), "\(name): \(String(cString: line))")
+            }
+        }
+    }
+
+    @Test func anExplicitCriticalExpressionStillUsesRegexec() throws {
+        let c = try #require(try CheckApt.configure(["-c", "Debian-Security"]).configuration)
+        let regexes = try CheckApt.compile(c)
+        #expect(regexes.critical != nil)
+        #expect("Inst a (Debian-Security)".withCString { regexes.isSecurity($0) })
+        let defaults = try CheckApt.compile(try #require(try CheckApt.configure([]).configuration))
+        #expect(defaults.critical == nil)
+    }
+}

@@ -125,6 +125,29 @@ struct CheckDiskTests {
         #expect(run(["-w", "10%", "-c", "5%", "-E", "-p", "/mnt/a/sub"]) == ("DISK CRITICAL: /mnt/a/sub not found\n", .critical))
     }
 
+    /// np_set_best_match's rules, byte for byte: a prefix needs no `/`
+    /// boundary (strncmp), of equal lengths the later entry wins (an
+    /// over-mount), a mount statvfs() cannot read is passed over, and a
+    /// device name wins over any mount point.
+    @Test func bestMatchFollowsTheCRulesExactly() {
+        var p = Self.probe
+        p.table += [
+            MountEntry(device: "sys2c", mountPoint: "/mnt/b", type: "tmpfs"),
+            MountEntry(device: "dead", mountPoint: "/mnt/a/deep", type: "tmpfs"),
+            MountEntry(device: "/mnt/a", mountPoint: "/srv/\u{e9}t\u{e9}", type: "tmpfs"),
+        ]
+        p.usages["/srv/\u{e9}t\u{e9}"] = Self.rootUsage
+        #expect(run(["-w", "10%", "-c", "5%", "-p", "/mnt/abc"], probe: p).0.hasPrefix("DISK OK - free space: /mnt/a 7MiB"))
+        #expect(run(["-w", "10%", "-c", "5%", "-p", "/mnt/a/deep/x"], probe: p).0.hasPrefix("DISK OK - free space: /mnt/a 7MiB"))
+        #expect(run(["-w", "10%", "-c", "5%", "-p", "/mnt/a"], probe: p).0.hasPrefix("DISK OK - free space: /srv/\u{e9}t\u{e9} 81283MiB"))
+        #expect(run(["-w", "10%", "-c", "5%", "-E", "-p", "/srv/\u{e9}t\u{e9}"], probe: p).0.hasPrefix("DISK OK - free space: /srv/\u{e9}t\u{e9} 81283MiB"))
+        // The same text in decomposed form is other bytes: not the mount point.
+        #expect(run(["-w", "10%", "-c", "5%", "-E", "-p", "/srv/e\u{301}te\u{301}"], probe: p).1 == .critical)
+        let both = run(["-w", "10%", "-c", "5%", "-r", "^/mnt/b$"], probe: p).0
+        #expect(both.hasPrefix("DISK OK - free space: /mnt/b 20MiB"))
+        #expect(!both.contains("dead"))
+    }
+
     @Test func inaccessiblePathsAreCritical() {
         var p = Self.probe
         p.statFailures["/nope"] = ENOENT

@@ -65,6 +65,16 @@ struct NegateTests {
                 == .text("WARNING: WARNING-ish\nsecond WARNING line | a=1\n", .warning))
     }
 
+    /// Byte-wise, like the C plugin's strstr: adjacent and overlapping
+    /// candidates, a word followed by a combining mark, the end of the line.
+    @Test(arguments: [
+        ("OKOK", "WARNINGWARNING"), ("OOK", "OWARNING"), ("OK\u{301} é OK", "WARNING\u{301} é WARNING"),
+        ("xO", "xO"), ("", ""), ("K", "K"), ("ok OK", "ok WARNING"),
+    ])
+    func substituteMatchesBytes(_ c: (String, String)) {
+        #expect(c.0.replacingAll("OK", with: "WARNING") == c.1)
+    }
+
     @Test func noOutputIsUnknownUnlessWorse() throws {
         let c = try config(["/bin/x"])
         #expect(Negate.evaluate(output("", 0), c) == .text("No data returned from command\n", .unknown))

@@ -173,3 +173,16 @@ struct CheckProcsTests {
         #expect(run([], lines, exitCode: 3) == ("PROCS OK: 1 process | procs=1;;;0;\n", .ok))
     }
 }
+
+/// `-a` and `-s` match with strstr semantics: bytes, an empty needle
+/// matches everything.
+struct CheckProcsSubstringTests {
+    @Test(arguments: [
+        ("/usr/bin/sleep 120", "120", true), ("/usr/bin/sleep 120", "", true), ("", "", true), ("", "x", false),
+        ("Ss+", "s+", true), ("Ss+", "S+", false), ("caf\u{e9} --x", "\u{e9} -", true),
+        ("e\u{301}", "e", true), ("abc", "abcd", false),
+    ])
+    func matchesLikeStrstr(_ c: (String, String, Bool)) {
+        #expect(c.0.contains(substring: c.1) == c.2)
+    }
+}

@@ -70,6 +70,36 @@ struct CoreSideBySideTests {
         }
     }
 
+    /// One operand holding the whole definition (`negate '/path/plugin 0 x'`,
+    /// how upstream's negate.t and many configurations call it): split as
+    /// cmd_run splits it, refusals giving "No data returned from command".
+    static let quotedDefinitions: [String] = [
+        "S 0 redsweaterblog", "S 2 x", "S 0 'a dummy okay'", "S 1 'two words' and more",
+        "S 0 trail   ", "S 0 'unbalanced", "S 0 \"double\"", "S 0 ' x", "S 0 a'b", "S 0 'x'y", "S 0 ''",
+        "S\t0\ttabs", "/nonexistent/plugin 0", "S",
+    ]
+
+    @Test(arguments: quotedDefinitions)
+    func negateQuotedDefinition(_ template: String) throws {
+        try E2E.require("\(E2E.plugins)/negate")
+        let definition = template.replacingOccurrences(of: "S", with: Self.script, options: .anchored)
+        let ours = try E2E.plugin("negate", [definition])
+        let theirs = try E2E.cPlugin("negate", [definition])
+        #expect(ours.code == theirs.code, "\(definition)")
+        #expect(ours.stdout == theirs.stdout, "\(definition)")
+    }
+
+    /// 2.3.3's negate exits 0 for -h and -V (unlike most C plugins).
+    @Test(arguments: [["-h"], ["--help"], ["-V"], ["--version"], ["-V", "/bin/true"]])
+    func negateHelpAndVersionExitLikeTheCPlugin(_ args: [String]) throws {
+        try E2E.require("\(E2E.plugins)/negate")
+        let ours = try E2E.plugin("negate", args)
+        let theirs = try E2E.cPlugin("negate", args)
+        #expect(ours.code == 0)
+        #expect(ours.code == theirs.code)
+        #expect(ours.stdout.hasPrefix("negate v2.3.3 "))
+    }
+
     @Test func negateTimeoutWithStateSuffix() throws {
         let r = try E2E.plugin("negate", ["-t", "1:UNKNOWN", "/bin/sleep", "5"])
         #expect(r.code == 3)
