@@ -1,5 +1,8 @@
 import Logging
 import RRD
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes batches of metric values: creates missing files, keeps limits and
 /// the sidecar in step with the perfdata, and stores values either with
@@ -18,34 +21,52 @@ final class MetricWriter: @unchecked Sendable {
     let options: CollectorOptions
     let logger: Logger
     let daemon: RRDCachedClient?
+    /// The RRD directory, open: sidecars are read relative to it (the
+    /// kernel walks 3 path components instead of the whole absolute path).
+    let rootFD: Int32
 
     init(options: CollectorOptions, logger: Logger) throws(CollectorError) {
         self.options = options
         self.logger = logger
+        do {
+            rootFD = try syscall("open", options.rrdDirectory) {
+                open(options.rrdDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            }
+        } catch {
+            throw .system(error)
+        }
         if let address = options.daemon {
             if options.rrdDirectory.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }) {
+                close(rootFD)
                 throw .usage("with --daemon the RRD directory path may not contain white space (rrdcached's protocol)")
             }
-            do { daemon = try RRDCachedClient(address) } catch { throw .rrd(error) }
+            do { daemon = try RRDCachedClient(address) } catch {
+                close(rootFD)
+                throw .rrd(error)
+            }
         } else {
             daemon = nil
         }
     }
 
+    deinit { close(rootFD) }
+
     func write(_ batch: [PendingMetric]) -> Counts {
         var counts = Counts()
         if let daemon {
-            var ready: [(PendingMetric, String, MetricMetadata?)] = []
-            for metric in batch {
-                let full = "\(options.rrdDirectory)/\(metric.base)"
+            // (index in batch, the sidecar as it was) of the metrics whose file is ready
+            var ready: [(Int, MetricMetadata?)] = []
+            ready.reserveCapacity(batch.count)
+            for k in batch.indices {
+                let full = "\(options.rrdDirectory)/\(batch[k].base)"
                 do {
-                    ready.append((metric, full, try prepare(metric, full)))
+                    ready.append((k, try prepare(batch[k], full)))
                 } catch {
-                    counts.failed += metric.values.count
-                    logger.error("\(metric.base): not stored: \(error)")
+                    counts.failed += batch[k].values.count
+                    logger.error("\(batch[k].base): not stored: \(error)")
                 }
             }
-            if !ready.isEmpty { updateThroughDaemon(daemon, ready, &counts) }
+            if !ready.isEmpty { updateThroughDaemon(daemon, batch, ready, &counts) }
             return counts
         }
         // librrd directly: metrics are independent files, written by
@@ -91,7 +112,8 @@ final class MetricWriter: @unchecked Sendable {
     /// the sidecar as it was.
     private func prepare(_ metric: PendingMetric, _ full: String) throws(CollectorError) -> MetricMetadata? {
         let rrd = full + ".rrd"
-        let existing = MetricMetadata.read(path: full + ".meta")
+        let existing = MetricMetadata.read(path: metric.base + ".meta", relativeTo: rootFD, expecting: metric.metadata,
+                                           description: metric.metadata.descriptionText())
         if existing == nil, !FileIO.exists(rrd) {
             // a new metric: its directory may be new too (mkdir is atomic,
             // so threads racing here are fine)
@@ -174,41 +196,60 @@ final class MetricWriter: @unchecked Sendable {
         counts.stored += values.count
     }
 
-    private func updateThroughDaemon(_ daemon: RRDCachedClient, _ ready: [(PendingMetric, String, MetricMetadata?)],
+    private func updateThroughDaemon(_ daemon: RRDCachedClient, _ metrics: [PendingMetric], _ ready: [(Int, MetricMetadata?)],
                                      _ counts: inout Counts) {
-        var commands: [String] = []
-        var owner: [Int] = []
-        for (k, (metric, full, _)) in ready.enumerated() {
-            for v in metric.values {
-                commands.append("UPDATE \(full).rrd \(RRDFile.updateString(time: v.0, values: [v.1]))")
-                owner.append(k)
+        // one UPDATE per value, written straight into the batch's bytes;
+        // `firstCommand[k]` is the index of metric k's first command
+        var batch = RRDCachedBatch(capacity: ready.count * (options.rrdDirectory.utf8.count + 64))
+        var firstCommand: [Int] = []
+        firstCommand.reserveCapacity(ready.count + 1)
+        var failedMetric = [Bool](repeating: false, count: ready.count)
+        for (k, (m, _)) in ready.enumerated() {
+            let metric = metrics[m]
+            firstCommand.append(batch.count)
+            do {
+                try batch.appendUpdates(path: "\(options.rrdDirectory)/\(metric.base).rrd", metric.values)
+            } catch {
+                failedMetric[k] = true
+                counts.failed += metric.values.count
+                logger.error("\(metric.base): not stored: \(error)")
             }
         }
-        var failedMetric = [Bool](repeating: false, count: ready.count)
+        firstCommand.append(batch.count)
+        /// The metric a command index belongs to.
+        func owner(_ index: Int) -> Int {
+            var lo = 0, hi = ready.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if firstCommand[mid] <= index { lo = mid } else { hi = mid - 1 }
+            }
+            return lo
+        }
         do {
-            let errors = try daemon.batch(commands)
+            let errors = try daemon.batch(batch)
             var bad = 0
-            for e in errors where e.index >= 0 && e.index < owner.count {
+            for e in errors where e.index >= 0 && e.index < batch.count {
                 if e.message.contains("illegal attempt to update") {
                     counts.duplicates += 1
                 } else {
+                    let k = owner(e.index)
                     counts.failed += 1
-                    failedMetric[owner[e.index]] = true
-                    if bad < 10 { logger.error("\(ready[owner[e.index]].0.base): rrdcached: \(e.message)") }
+                    failedMetric[k] = true
+                    if bad < 10 { logger.error("\(metrics[ready[k].0].base): rrdcached: \(e.message)") }
                     bad += 1
                 }
             }
-            counts.stored += commands.count - errors.count
+            counts.stored += batch.count - errors.count
         } catch {
-            counts.failed += commands.count
+            counts.failed += batch.count
             logger.error("rrdcached: \(error)")
             return
         }
-        for (k, (metric, full, existing)) in ready.enumerated() where !failedMetric[k] {
+        for (k, (m, existing)) in ready.enumerated() where !failedMetric[k] {
             do {
-                try writeSidecar(metric, full, existing)
+                try writeSidecar(metrics[m], "\(options.rrdDirectory)/\(metrics[m].base)", existing)
             } catch {
-                logger.error("\(metric.base): \(error)")
+                logger.error("\(metrics[m].base): \(error)")
             }
         }
     }
