@@ -20,7 +20,7 @@ public struct CollectorOptions: Sendable {
     public var threads: Int
 
     public init(rrdDirectory: String, schema: StorageSchema = StorageSchema(), daemon: String? = nil,
-                batchSize: Int = 20_000, maxLineLength: Int = 1 << 20, threads: Int = 4) {
+                batchSize: Int = 20_000, maxLineLength: Int = 1 << 20, threads: Int = 1) {
         self.threads = max(1, threads)
         self.rrdDirectory = FileIO.absolute(rrdDirectory)
         while self.rrdDirectory.count > 1, self.rrdDirectory.hasSuffix("/") { self.rrdDirectory.removeLast() }
