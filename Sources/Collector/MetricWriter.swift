@@ -20,7 +20,12 @@ final class MetricWriter: @unchecked Sendable {
 
     let options: CollectorOptions
     let logger: Logger
+    /// The connection `BATCH`es go over (`--daemon`).
     let daemon: RRDCachedClient?
+    /// A second connection for the commands a metric may need while a
+    /// batch is being sent on the first (CREATE, FLUSH); opened when first
+    /// needed.
+    private var control: RRDCachedClient?
     /// The RRD directory, open: sidecars are read relative to it (the
     /// kernel walks 3 path components instead of the whole absolute path).
     let rootFD: Int32
@@ -54,19 +59,7 @@ final class MetricWriter: @unchecked Sendable {
     func write(_ batch: [PendingMetric]) -> Counts {
         var counts = Counts()
         if let daemon {
-            // (index in batch, the sidecar as it was) of the metrics whose file is ready
-            var ready: [(Int, MetricMetadata?)] = []
-            ready.reserveCapacity(batch.count)
-            for k in batch.indices {
-                let full = "\(options.rrdDirectory)/\(batch[k].base)"
-                do {
-                    ready.append((k, try prepare(batch[k], full)))
-                } catch {
-                    counts.failed += batch[k].values.count
-                    logger.error("\(batch[k].base): not stored: \(error)")
-                }
-            }
-            if !ready.isEmpty { updateThroughDaemon(daemon, batch, ready, &counts) }
+            sendThroughDaemon(daemon, batch, &counts)
             return counts
         }
         // librrd directly: metrics are independent files, written by
@@ -136,8 +129,8 @@ final class MetricWriter: @unchecked Sendable {
         // whole primary data point (librrd drops a point more than half unknown).
         let start = Int((metric.values.first?.0 ?? 1).rounded(.down)) - options.schema.step
         do {
-            if let daemon {
-                try daemon.create(rrd, step: options.schema.step, start: start, dataSources: [metric.dataSource],
+            if daemon != nil {
+                try controlConnection().create(rrd, step: options.schema.step, start: start, dataSources: [metric.dataSource],
                                   archives: options.schema.archives)
             } else {
                 try RRDFile.create(path: rrd, step: options.schema.step, start: start, dataSources: [metric.dataSource],
@@ -157,7 +150,7 @@ final class MetricWriter: @unchecked Sendable {
         let limitsChanged = was.minimum != ds.minimum || was.maximum != ds.maximum
         guard typeChanged || limitsChanged else { return }
         do {
-            try daemon?.flush(rrd)
+            if daemon != nil { try controlConnection().flush(rrd) }
             if typeChanged {
                 try RRDFile.tune(path: rrd, arguments: ["-d", "\(ds.name):\(ds.kind.rawValue)"])
             }
@@ -196,60 +189,93 @@ final class MetricWriter: @unchecked Sendable {
         counts.stored += values.count
     }
 
-    private func updateThroughDaemon(_ daemon: RRDCachedClient, _ metrics: [PendingMetric], _ ready: [(Int, MetricMetadata?)],
-                                     _ counts: inout Counts) {
-        // one UPDATE per value, written straight into the batch's bytes;
-        // `firstCommand[k]` is the index of metric k's first command
-        var batch = RRDCachedBatch(capacity: ready.count * (options.rrdDirectory.utf8.count + 64))
-        var firstCommand: [Int] = []
-        firstCommand.reserveCapacity(ready.count + 1)
-        var failedMetric = [Bool](repeating: false, count: ready.count)
-        for (k, (m, _)) in ready.enumerated() {
-            let metric = metrics[m]
-            firstCommand.append(batch.count)
-            do {
-                try batch.appendUpdates(path: "\(options.rrdDirectory)/\(metric.base).rrd", metric.values)
-            } catch {
-                failedMetric[k] = true
-                counts.failed += metric.values.count
-                logger.error("\(metric.base): not stored: \(error)")
-            }
+    /// The second connection to rrdcached (see `control`).
+    private func controlConnection() throws(RRDError) -> RRDCachedClient {
+        if let control { return control }
+        guard let address = daemon?.address else {
+            throw RRDError(.connection, operation: "connect", path: "", message: "no rrdcached address")
         }
-        firstCommand.append(batch.count)
-        /// The metric a command index belongs to.
-        func owner(_ index: Int) -> Int {
-            var lo = 0, hi = ready.count - 1
-            while lo < hi {
-                let mid = (lo + hi + 1) / 2
-                if firstCommand[mid] <= index { lo = mid } else { hi = mid - 1 }
-            }
-            return lo
-        }
+        let c = try RRDCachedClient(address: address)
+        control = c
+        return c
+    }
+
+    /// One `BATCH` for the whole batch, one UPDATE per value, sent while
+    /// the next metrics are prepared (files created or retuned through the
+    /// control connection before their first UPDATE goes out), so that
+    /// rrdcached's work overlaps ours. Sidecars are written once rrdcached
+    /// has acknowledged the batch.
+    private func sendThroughDaemon(_ daemon: RRDCachedClient, _ metrics: [PendingMetric], _ counts: inout Counts) {
+        let chunk = 1 << 16
+        var batch = RRDCachedBatch(capacity: chunk + 4096)
+        // the metrics whose values are in the batch: (index in metrics,
+        // sidecar as it was, index of its first command)
+        var ready: [(metric: Int, existing: MetricMetadata?, first: Int)] = []
+        ready.reserveCapacity(metrics.count)
+        var next = 0 // metrics before it are in `ready` or counted as failed
         do {
-            let errors = try daemon.batch(batch)
-            var bad = 0
-            for e in errors where e.index >= 0 && e.index < batch.count {
-                if e.message.contains("illegal attempt to update") {
-                    counts.duplicates += 1
-                } else {
-                    let k = owner(e.index)
-                    counts.failed += 1
-                    failedMetric[k] = true
-                    if bad < 10 { logger.error("\(metrics[ready[k].0].base): rrdcached: \(e.message)") }
-                    bad += 1
+            try daemon.beginBatch()
+            for m in metrics.indices {
+                next = m + 1
+                let metric = metrics[m]
+                let full = "\(options.rrdDirectory)/\(metric.base)"
+                let existing: MetricMetadata?
+                do {
+                    existing = try prepare(metric, full)
+                    let first = batch.count
+                    try batch.appendUpdates(path: full + ".rrd", metric.values)
+                    ready.append((m, existing, first))
+                } catch {
+                    counts.failed += metric.values.count
+                    logger.error("\(metric.base): not stored: \(error)")
+                    continue
                 }
+                if batch.bytes.count >= chunk { try daemon.sendBatch(&batch) }
             }
-            counts.stored += batch.count - errors.count
+            try daemon.sendBatch(&batch)
+        } catch {
+            // the connection failed: nothing of this batch is known to be stored
+            counts.failed += ready.reduce(0) { $0 + metrics[$1.metric].values.count }
+            counts.failed += metrics[next...].reduce(0) { $0 + $1.values.count }
+            logger.error("rrdcached: \(error)")
+            return
+        }
+        let errors: [RRDCachedBatchError]
+        do {
+            errors = try daemon.finishBatch()
         } catch {
             counts.failed += batch.count
             logger.error("rrdcached: \(error)")
             return
         }
-        for (k, (m, existing)) in ready.enumerated() where !failedMetric[k] {
+        /// The entry of `ready` a command index belongs to.
+        func owner(_ index: Int) -> Int {
+            var lo = 0, hi = ready.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if ready[mid].first <= index { lo = mid } else { hi = mid - 1 }
+            }
+            return lo
+        }
+        var failedMetric = [Bool](repeating: false, count: ready.count)
+        var bad = 0
+        for e in errors where e.index >= 0 && e.index < batch.count && !ready.isEmpty {
+            if e.message.contains("illegal attempt to update") {
+                counts.duplicates += 1
+            } else {
+                let k = owner(e.index)
+                counts.failed += 1
+                failedMetric[k] = true
+                if bad < 10 { logger.error("\(metrics[ready[k].metric].base): rrdcached: \(e.message)") }
+                bad += 1
+            }
+        }
+        counts.stored += batch.count - errors.count
+        for (k, r) in ready.enumerated() where !failedMetric[k] {
             do {
-                try writeSidecar(metrics[m], "\(options.rrdDirectory)/\(metrics[m].base)", existing)
+                try writeSidecar(metrics[r.metric], "\(options.rrdDirectory)/\(metrics[r.metric].base)", r.existing)
             } catch {
-                logger.error("\(metrics[m].base): \(error)")
+                logger.error("\(metrics[r.metric].base): \(error)")
             }
         }
     }

@@ -67,11 +67,15 @@ public struct RRDCachedBatchError: Sendable, Equatable {
 /// The commands of one `BATCH`, written straight into the bytes that go
 /// on the wire (no String per command).
 public struct RRDCachedBatch: Sendable {
-    /// Commands appended so far.
+    /// Commands appended so far (sent ones included).
     public private(set) var count = 0
-    /// The command lines, each ending in a newline.
+    /// The command lines not sent yet, each ending in a newline.
     public private(set) var bytes: [UInt8] = []
     public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    /// Forgets the bytes already sent (`RRDCachedClient.sendBatch`); the
+    /// count goes on.
+    mutating func removeSentBytes() { bytes.removeAll(keepingCapacity: true) }
 
     /// Appends one command line (without its newline).
     public mutating func append(_ command: String) throws(RRDError) {
@@ -168,8 +172,35 @@ public final class RRDCachedClient {
     /// in the order the commands were appended).
     public func batch(_ commands: RRDCachedBatch) throws(RRDError) -> [RRDCachedBatchError] {
         guard commands.count > 0 else { return [] }
+        var b = commands
+        try beginBatch()
+        try sendBatch(&b)
+        return try finishBatch()
+    }
+
+    /// Starts a `BATCH` that is sent while it is being built, so that
+    /// rrdcached works through the first commands while the caller
+    /// prepares the next: `beginBatch`, then `sendBatch` as often as
+    /// wanted, then `finishBatch` for the errors. rrdcached answers only
+    /// at the end, so nothing needs reading in between. No other command
+    /// may be sent on this connection until `finishBatch` (use another
+    /// client for them).
+    public func beginBatch() throws(RRDError) {
         _ = try command("BATCH", path: "")
+    }
+
+    /// Sends the commands appended to `commands` since its last send and
+    /// empties its bytes (its `count` keeps counting, so error indexes stay
+    /// those of the whole batch).
+    public func sendBatch(_ commands: inout RRDCachedBatch) throws(RRDError) {
+        guard !commands.bytes.isEmpty else { return }
         try writeAll(commands.bytes, operation: "BATCH", path: "")
+        commands.removeSentBytes()
+    }
+
+    /// Ends the batch begun by `beginBatch` and returns the errors
+    /// rrdcached reported, by command index (0-based).
+    public func finishBatch() throws(RRDError) -> [RRDCachedBatchError] {
         try writeAll([0x2E, 0x0A], operation: "BATCH", path: "")
         let reply = try readReply(operation: "BATCH", path: "")
         var errors: [RRDCachedBatchError] = []
