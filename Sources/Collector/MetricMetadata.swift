@@ -146,7 +146,13 @@ public struct MetricMetadata: Sendable, Equatable {
             let k = key.utf8
             guard s.starts(with: k), let nl = s.firstIndex(of: 0x0A) else { return nil }
             let start = s.startIndex + k.count
-            guard start < nl, let v = Double(String(decoding: s[start..<nl], as: UTF8.self)) else { return nil }
+            guard start < nl else { return nil }
+            let digits = s[start..<nl]
+            if digits.count <= 15, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                // whole seconds, the usual case: no String, no strtod
+                return (Double(digits.reduce(0) { $0 * 10 + Int64($1 - 0x30) }), s[(nl + 1)...])
+            }
+            guard let v = Double(String(decoding: digits, as: UTF8.self)) else { return nil }
             return (v, s[(nl + 1)...])
         }
         guard let (first, r1) = value("first_seen=", rest), let (last, r2) = value("last_seen=", r1), r2.isEmpty else { return nil }

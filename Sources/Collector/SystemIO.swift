@@ -35,10 +35,12 @@ enum FileIO {
             throw SystemError(call: "open", path: path, code: errno)
         }
         defer { close(fd) }
-        // read straight into the result, 4 kB at a time
+        // read straight into the result: 1 kB first (a sidecar is a few
+        // hundred bytes), then 4 kB at a time
         var out: [UInt8] = []
-        let chunk = 4096
+        var chunk = 1024
         while out.count < limit {
+            defer { chunk = 4096 }
             let old = out.count
             var n = 0
             var failure: SystemError?
