@@ -129,7 +129,14 @@ public struct MetricMetadata: Sendable, Equatable {
     /// unreadable.
     static func read(path: String, relativeTo directoryFD: Int32, expecting expected: MetricMetadata,
                      description: [UInt8]) -> MetricMetadata? {
-        guard let bytes = try? FileIO.readIfExists(path, relativeTo: directoryFD) else { return nil }
+        var identity: FileIdentity?
+        return read(path: path, relativeTo: directoryFD, expecting: expected, description: description, identity: &identity)
+    }
+
+    /// `identity` is set to the file's identity as it was read.
+    static func read(path: String, relativeTo directoryFD: Int32, expecting expected: MetricMetadata,
+                     description: [UInt8], identity: inout FileIdentity?) -> MetricMetadata? {
+        guard let bytes = try? FileIO.readIfExists(path, relativeTo: directoryFD, identity: &identity) else { return nil }
         if bytes.count > description.count, bytes.starts(with: description),
            let (first, last) = seenTimes(bytes[description.count...]) {
             var m = expected

@@ -26,6 +26,9 @@ final class MetricWriter: @unchecked Sendable {
     /// batch is being sent on the first (CREATE, FLUSH); opened when first
     /// needed.
     private var control: RRDCachedClient?
+    /// The sidecars read or written so far (each read once per process
+    /// while it does not change).
+    let sidecars = SidecarCache()
     /// The RRD directory, open: sidecars are read relative to it (the
     /// kernel walks 3 path components instead of the whole absolute path).
     let rootFD: Int32
@@ -105,8 +108,7 @@ final class MetricWriter: @unchecked Sendable {
     /// the sidecar as it was.
     private func prepare(_ metric: PendingMetric, _ full: String) throws(CollectorError) -> MetricMetadata? {
         let rrd = full + ".rrd"
-        let existing = MetricMetadata.read(path: metric.base + ".meta", relativeTo: rootFD, expecting: metric.metadata,
-                                           description: metric.metadata.descriptionText())
+        let existing = readSidecar(metric)
         if existing == nil, !FileIO.exists(rrd) {
             // a new metric: its directory may be new too (mkdir is atomic,
             // so threads racing here are fine)
@@ -118,6 +120,32 @@ final class MetricWriter: @unchecked Sendable {
             try retune(metric, rrd, existing)
         }
         return existing
+    }
+
+    /// The sidecar of `metric` as it is on disk (`nil`: none or
+    /// unreadable): from `sidecars` when the file has not changed since
+    /// this process read or wrote it, else read (cheaply when it describes
+    /// the metric as the perfdata does now).
+    private func readSidecar(_ metric: PendingMetric) -> MetricMetadata? {
+        let path = metric.base + ".meta"
+        let description = metric.metadata.descriptionText()
+        if let known = sidecars.entry(metric.base), known.description == description,
+           FileIdentity.of(path, relativeTo: rootFD) == known.identity {
+            var m = metric.metadata
+            m.firstSeen = known.firstSeen
+            m.lastSeen = known.lastSeen
+            return m
+        }
+        var identity: FileIdentity?
+        let read = MetricMetadata.read(path: path, relativeTo: rootFD, expecting: metric.metadata, description: description,
+                                       identity: &identity)
+        if let read, let identity {
+            let d = read.describesSameMetric(as: metric.metadata) ? description : read.descriptionText()
+            sidecars.store(metric.base, .init(identity: identity, description: d, firstSeen: read.firstSeen, lastSeen: read.lastSeen))
+        } else {
+            sidecars.remove(metric.base)
+        }
+        return read
     }
 
     private func create(_ metric: PendingMetric, _ rrd: String) throws(CollectorError) {
@@ -295,7 +323,14 @@ final class MetricWriter: @unchecked Sendable {
         do {
             try FileIO.replace(full + ".meta", with: meta.serialized(), sync: false)
         } catch {
+            sidecars.remove(metric.base)
             throw .system(error)
+        }
+        if let identity = FileIdentity.of(metric.base + ".meta", relativeTo: rootFD) {
+            sidecars.store(metric.base, .init(identity: identity, description: meta.descriptionText(),
+                                              firstSeen: meta.firstSeen, lastSeen: meta.lastSeen))
+        } else {
+            sidecars.remove(metric.base)
         }
     }
 }

@@ -29,12 +29,24 @@ enum FileIO {
     /// working directory): fewer path components for the kernel to walk.
     static func readIfExists(_ path: String, relativeTo directoryFD: Int32 = AT_FDCWD,
                              limit: Int = 1 << 20) throws(SystemError) -> [UInt8]? {
+        var identity: FileIdentity?
+        return try readIfExists(path, relativeTo: directoryFD, limit: limit, identity: &identity)
+    }
+
+    /// `readIfExists`, also giving the identity of the file read (taken
+    /// from the open file before reading: a change during or after the
+    /// read makes it differ from any later `stat`).
+    static func readIfExists(_ path: String, relativeTo directoryFD: Int32 = AT_FDCWD, limit: Int = 1 << 20,
+                             identity: inout FileIdentity?) throws(SystemError) -> [UInt8]? {
+        identity = nil
         let fd = openat(directoryFD, path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw SystemError(call: "open", path: path, code: errno)
         }
         defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0 { identity = FileIdentity(st) }
         // read straight into the result: 1 kB first (a sidecar is a few
         // hundred bytes), then 4 kB at a time
         var out: [UInt8] = []
