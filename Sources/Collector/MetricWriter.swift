@@ -27,8 +27,12 @@ final class MetricWriter: @unchecked Sendable {
     /// needed.
     private var control: RRDCachedClient?
     /// The sidecars read or written so far (each read once per process
-    /// while it does not change).
+    /// while it does not change), from the second batch on: a run of one
+    /// batch (one `ingest` per Nagios pass) would only pay for filling it.
     let sidecars = SidecarCache()
+    /// Whether `sidecars` is used: set after the first batch (changed only
+    /// between batches, never while worker threads run).
+    private var remembering = false
     /// The RRD directory, open: sidecars are read relative to it (the
     /// kernel walks 3 path components instead of the whole absolute path).
     let rootFD: Int32
@@ -60,6 +64,7 @@ final class MetricWriter: @unchecked Sendable {
     deinit { close(rootFD) }
 
     func write(_ batch: [PendingMetric]) -> Counts {
+        defer { remembering = true }
         var counts = Counts()
         if let daemon {
             sendThroughDaemon(daemon, batch, &counts)
@@ -129,6 +134,9 @@ final class MetricWriter: @unchecked Sendable {
     private func readSidecar(_ metric: PendingMetric) -> MetricMetadata? {
         let path = metric.base + ".meta"
         let description = metric.metadata.descriptionText()
+        guard remembering else {
+            return MetricMetadata.read(path: path, relativeTo: rootFD, expecting: metric.metadata, description: description)
+        }
         if let known = sidecars.entry(metric.base), known.description == description,
            FileIdentity.of(path, relativeTo: rootFD) == known.identity {
             var m = metric.metadata
@@ -217,6 +225,24 @@ final class MetricWriter: @unchecked Sendable {
         counts.stored += values.count
     }
 
+    /// Prepares `metric`'s file and appends its UPDATEs to `batch`; returns
+    /// the sidecar as it was and the index of its first command, `nil`
+    /// (counted and logged) when it cannot be stored.
+    private func queue(_ metric: PendingMetric, in batch: inout RRDCachedBatch,
+                       _ counts: inout Counts) -> (sidecar: MetricMetadata?, first: Int)? {
+        let full = "\(options.rrdDirectory)/\(metric.base)"
+        do {
+            let existing = try prepare(metric, full)
+            let first = batch.count
+            try batch.appendUpdates(path: full + ".rrd", metric.values)
+            return (existing, first)
+        } catch {
+            counts.failed += metric.values.count
+            logger.error("\(metric.base): not stored: \(error)")
+            return nil
+        }
+    }
+
     /// The second connection to rrdcached (see `control`).
     private func controlConnection() throws(RRDError) -> RRDCachedClient {
         if let control { return control }
@@ -245,18 +271,8 @@ final class MetricWriter: @unchecked Sendable {
             try daemon.beginBatch()
             for m in metrics.indices {
                 next = m + 1
-                let metric = metrics[m]
-                let full = "\(options.rrdDirectory)/\(metric.base)"
-                let existing: MetricMetadata?
-                do {
-                    existing = try prepare(metric, full)
-                    let first = batch.count
-                    try batch.appendUpdates(path: full + ".rrd", metric.values)
-                    ready.append((m, existing, first))
-                } catch {
-                    counts.failed += metric.values.count
-                    logger.error("\(metric.base): not stored: \(error)")
-                    continue
+                if let existing = queue(metrics[m], in: &batch, &counts) {
+                    ready.append((m, existing.sidecar, existing.first))
                 }
                 if batch.bytes.count >= chunk { try daemon.sendBatch(&batch) }
             }
@@ -323,9 +339,10 @@ final class MetricWriter: @unchecked Sendable {
         do {
             try FileIO.replace(full + ".meta", with: meta.serialized(), sync: false)
         } catch {
-            sidecars.remove(metric.base)
+            if remembering { sidecars.remove(metric.base) }
             throw .system(error)
         }
+        guard remembering else { return }
         if let identity = FileIdentity.of(metric.base + ".meta", relativeTo: rootFD) {
             sidecars.store(metric.base, .init(identity: identity, description: meta.descriptionText(),
                                               firstSeen: meta.firstSeen, lastSeen: meta.lastSeen))

@@ -29,8 +29,7 @@ enum FileIO {
     /// working directory): fewer path components for the kernel to walk.
     static func readIfExists(_ path: String, relativeTo directoryFD: Int32 = AT_FDCWD,
                              limit: Int = 1 << 20) throws(SystemError) -> [UInt8]? {
-        var identity: FileIdentity?
-        return try readIfExists(path, relativeTo: directoryFD, limit: limit, identity: &identity)
+        try readFile(path, relativeTo: directoryFD, limit: limit, identity: false)?.bytes
     }
 
     /// `readIfExists`, also giving the identity of the file read (taken
@@ -38,15 +37,24 @@ enum FileIO {
     /// read makes it differ from any later `stat`).
     static func readIfExists(_ path: String, relativeTo directoryFD: Int32 = AT_FDCWD, limit: Int = 1 << 20,
                              identity: inout FileIdentity?) throws(SystemError) -> [UInt8]? {
-        identity = nil
+        let r = try readFile(path, relativeTo: directoryFD, limit: limit, identity: true)
+        identity = r?.identity
+        return r?.bytes
+    }
+
+    private static func readFile(_ path: String, relativeTo directoryFD: Int32, limit: Int,
+                             identity wanted: Bool) throws(SystemError) -> (bytes: [UInt8], identity: FileIdentity?)? {
+        var identity: FileIdentity?
         let fd = openat(directoryFD, path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw SystemError(call: "open", path: path, code: errno)
         }
         defer { close(fd) }
-        var st = stat()
-        if fstat(fd, &st) == 0 { identity = FileIdentity(st) }
+        if wanted {
+            var st = stat()
+            if fstat(fd, &st) == 0 { identity = FileIdentity(st) }
+        }
         // read straight into the result: 1 kB first (a sidecar is a few
         // hundred bytes), then 4 kB at a time
         var out: [UInt8] = []
@@ -69,7 +77,7 @@ enum FileIO {
             // a short read of a regular file is its end: spare the read of 0
             if n < chunk { break }
         }
-        return out
+        return (out, identity)
     }
 
     /// Replaces `path` atomically: write a temporary file in the same
