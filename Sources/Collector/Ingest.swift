@@ -20,7 +20,7 @@ public struct CollectorOptions: Sendable {
     public var threads: Int
 
     public init(rrdDirectory: String, schema: StorageSchema = StorageSchema(), daemon: String? = nil,
-                batchSize: Int = 20_000, maxLineLength: Int = 1 << 20, threads: Int = 4) {
+                batchSize: Int = 20_000, maxLineLength: Int = 1 << 20, threads: Int = 1) {
         self.threads = max(1, threads)
         self.rrdDirectory = FileIO.absolute(rrdDirectory)
         while self.rrdDirectory.count > 1, self.rrdDirectory.hasSuffix("/") { self.rrdDirectory.removeLast() }
@@ -177,7 +177,7 @@ public final class Ingester {
 
     private func add(_ record: PerfdataRecord, file: String, line: Int) {
         summary.records += 1
-        let parsed = PerfdataParser.parse(String(decoding: record.perfdata, as: UTF8.self))
+        let parsed = record.perfdata.withUnsafeBufferPointer { PerfdataParser.parse(bytes: $0) }
         for e in parsed.errors {
             reject(file, line, "\(e.reason): '\(RecordParser.preview(e.text.utf8))'", record: false)
         }
@@ -190,7 +190,12 @@ public final class Ingester {
             }
             return
         }
-        var seen = Set<String>()
+        // labels of this record so far: a linear search for the usual few,
+        // a set for many (a 1 MiB line may hold 100,000 items)
+        var seen: [String] = []
+        var seenSet = Set<String>()
+        let few = parsed.items.count <= 16
+        if few { seen.reserveCapacity(parsed.items.count) }
         for item in parsed.items {
             let label = Array(item.label.utf8)
             let base: String
@@ -200,10 +205,11 @@ public final class Ingester {
                 reject(file, line, "metric '\(RecordParser.preview(label))': \(error.reason)", record: false)
                 continue
             }
-            if !seen.insert(base).inserted {
+            if few ? seen.contains(base) : !seenSet.insert(base).inserted {
                 reject(file, line, "label '\(RecordParser.preview(label))' appears twice in the record", record: false)
                 continue
             }
+            if few { seen.append(base) }
             let ds = options.schema.dataSource(uom: item.uom, minimum: item.minimum, maximum: item.maximum)
             let meta = MetricMetadata(host: record.host, service: record.service, label: item.label, uom: item.uom,
                                       warning: item.warning, critical: item.critical, minimum: item.minimum,

@@ -1,4 +1,7 @@
 import RRD
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The sidecar of a metric file (`<label>.meta` beside `<label>.rrd`):
 /// what the perfdata said about the metric. Written only when something in
@@ -48,24 +51,52 @@ public struct MetricMetadata: Sendable, Equatable {
             && checkCommand == o.checkCommand && dataSourceType == o.dataSourceType
     }
 
+    /// The sidecar's text.
     public func serialized() -> [UInt8] {
-        var lines: [(String, [UInt8]?)] = [
-            ("host", host), ("service", service), ("label", Array(label.utf8)), ("uom", Array(uom.utf8)),
-            ("warning", warning.map { Array($0.utf8) }), ("critical", critical.map { Array($0.utf8) }),
-            ("min", minimum.map { Array(RRDNumber.text($0).utf8) }), ("max", maximum.map { Array(RRDNumber.text($0).utf8) }),
-            ("check_command", checkCommand), ("type", Array(dataSourceType.utf8)),
-        ]
-        lines.append(("first_seen", Array(RRDNumber.text(firstSeen).utf8)))
-        lines.append(("last_seen", Array(RRDNumber.text(lastSeen).utf8)))
-        var out = Array("# vigil-collector metric metadata 1\n".utf8)
-        for (k, v) in lines {
-            guard let v else { continue }
-            out += Array(k.utf8)
-            out.append(0x3D)
-            out += MetricMetadata.escape(v)
-            out.append(0x0A)
-        }
+        var out = descriptionText()
+        MetricMetadata.appendLine(&out, "first_seen", RRDNumber.text(firstSeen).utf8)
+        MetricMetadata.appendLine(&out, "last_seen", RRDNumber.text(lastSeen).utf8)
         return out
+    }
+
+    /// The sidecar's text up to (without) the seen times: everything that
+    /// describes the metric. Two metadata with the same description text
+    /// describe the same metric (`describesSameMetric`).
+    func descriptionText() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(MetricMetadata.header.count + 64 + host.count + (service?.count ?? 0) + label.utf8.count
+                            + (checkCommand?.count ?? 0))
+        out += MetricMetadata.header
+        MetricMetadata.appendLine(&out, "host", host)
+        if let service { MetricMetadata.appendLine(&out, "service", service) }
+        MetricMetadata.appendLine(&out, "label", label.utf8)
+        MetricMetadata.appendLine(&out, "uom", uom.utf8)
+        if let warning { MetricMetadata.appendLine(&out, "warning", warning.utf8) }
+        if let critical { MetricMetadata.appendLine(&out, "critical", critical.utf8) }
+        if let minimum { MetricMetadata.appendLine(&out, "min", RRDNumber.text(minimum).utf8) }
+        if let maximum { MetricMetadata.appendLine(&out, "max", RRDNumber.text(maximum).utf8) }
+        if let checkCommand { MetricMetadata.appendLine(&out, "check_command", checkCommand) }
+        MetricMetadata.appendLine(&out, "type", dataSourceType.utf8)
+        return out
+    }
+
+    private static let header = Array("# vigil-collector metric metadata 1\n".utf8)
+    private static let hex = Array("0123456789ABCDEF".utf8)
+
+    /// `key=value\n`, the value escaped (printable ASCII but `%` kept).
+    private static func appendLine<C: Collection>(_ out: inout [UInt8], _ key: StaticString, _ value: C) where C.Element == UInt8 {
+        key.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(0x3D)
+        for b in value {
+            if b > 0x20 && b < 0x7F && b != 0x25 {
+                out.append(b)
+            } else {
+                out.append(0x25)
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0x0F)])
+            }
+        }
+        out.append(0x0A)
     }
 
     public init?(parsing bytes: [UInt8]) {
@@ -88,6 +119,51 @@ public struct MetricMetadata: Sendable, Equatable {
     public static func read(path: String) -> MetricMetadata? {
         guard let bytes = try? FileIO.readIfExists(path) else { return nil }
         return MetricMetadata(parsing: bytes)
+    }
+
+    /// Reads a sidecar that probably describes `expected` (the collector's
+    /// case on every pass): when its text is `expected`'s description
+    /// followed by the seen times, only those are parsed and the result is
+    /// `expected` with the file's seen times, which is what `read` would
+    /// return; otherwise the file is parsed in full. `nil` when absent or
+    /// unreadable.
+    static func read(path: String, relativeTo directoryFD: Int32, expecting expected: MetricMetadata,
+                     description: [UInt8]) -> MetricMetadata? {
+        var identity: FileIdentity?
+        return read(path: path, relativeTo: directoryFD, expecting: expected, description: description, identity: &identity)
+    }
+
+    /// `identity` is set to the file's identity as it was read.
+    static func read(path: String, relativeTo directoryFD: Int32, expecting expected: MetricMetadata,
+                     description: [UInt8], identity: inout FileIdentity?) -> MetricMetadata? {
+        guard let bytes = try? FileIO.readIfExists(path, relativeTo: directoryFD, identity: &identity) else { return nil }
+        if bytes.count > description.count, bytes.starts(with: description),
+           let (first, last) = seenTimes(bytes[description.count...]) {
+            var m = expected
+            m.firstSeen = first
+            m.lastSeen = last
+            return m
+        }
+        return MetricMetadata(parsing: bytes)
+    }
+
+    /// `first_seen=X\nlast_seen=Y\n` exactly, as `serialized` writes it.
+    private static func seenTimes(_ rest: ArraySlice<UInt8>) -> (Double, Double)? {
+        func value(_ key: String, _ s: ArraySlice<UInt8>) -> (Double, ArraySlice<UInt8>)? {
+            let k = key.utf8
+            guard s.starts(with: k), let nl = s.firstIndex(of: 0x0A) else { return nil }
+            let start = s.startIndex + k.count
+            guard start < nl else { return nil }
+            let digits = s[start..<nl]
+            if digits.count <= 15, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                // whole seconds, the usual case: no String, no strtod
+                return (Double(digits.reduce(0) { $0 * 10 + Int64($1 - 0x30) }), s[(nl + 1)...])
+            }
+            guard let v = Double(String(decoding: digits, as: UTF8.self)) else { return nil }
+            return (v, s[(nl + 1)...])
+        }
+        guard let (first, r1) = value("first_seen=", rest), let (last, r2) = value("last_seen=", r1), r2.isEmpty else { return nil }
+        return (first, last)
     }
 
     static func escape(_ v: [UInt8]) -> [UInt8] {

@@ -1,5 +1,8 @@
 import Logging
 import RRD
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes batches of metric values: creates missing files, keeps limits and
 /// the sidecar in step with the perfdata, and stores values either with
@@ -17,35 +20,54 @@ final class MetricWriter: @unchecked Sendable {
 
     let options: CollectorOptions
     let logger: Logger
+    /// The connection `BATCH`es go over (`--daemon`).
     let daemon: RRDCachedClient?
+    /// A second connection for the commands a metric may need while a
+    /// batch is being sent on the first (CREATE, FLUSH); opened when first
+    /// needed.
+    private var control: RRDCachedClient?
+    /// The sidecars read or written so far (each read once per process
+    /// while it does not change), from the second batch on: a run of one
+    /// batch (one `ingest` per Nagios pass) would only pay for filling it.
+    let sidecars = SidecarCache()
+    /// Whether `sidecars` is used: set after the first batch (changed only
+    /// between batches, never while worker threads run).
+    private var remembering = false
+    /// The RRD directory, open: sidecars are read relative to it (the
+    /// kernel walks 3 path components instead of the whole absolute path).
+    let rootFD: Int32
 
     init(options: CollectorOptions, logger: Logger) throws(CollectorError) {
         self.options = options
         self.logger = logger
+        do {
+            rootFD = try syscall("open", options.rrdDirectory) {
+                open(options.rrdDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            }
+        } catch {
+            throw .system(error)
+        }
         if let address = options.daemon {
             if options.rrdDirectory.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }) {
+                close(rootFD)
                 throw .usage("with --daemon the RRD directory path may not contain white space (rrdcached's protocol)")
             }
-            do { daemon = try RRDCachedClient(address) } catch { throw .rrd(error) }
+            do { daemon = try RRDCachedClient(address) } catch {
+                close(rootFD)
+                throw .rrd(error)
+            }
         } else {
             daemon = nil
         }
     }
 
+    deinit { close(rootFD) }
+
     func write(_ batch: [PendingMetric]) -> Counts {
+        defer { remembering = true }
         var counts = Counts()
         if let daemon {
-            var ready: [(PendingMetric, String, MetricMetadata?)] = []
-            for metric in batch {
-                let full = "\(options.rrdDirectory)/\(metric.base)"
-                do {
-                    ready.append((metric, full, try prepare(metric, full)))
-                } catch {
-                    counts.failed += metric.values.count
-                    logger.error("\(metric.base): not stored: \(error)")
-                }
-            }
-            if !ready.isEmpty { updateThroughDaemon(daemon, ready, &counts) }
+            sendThroughDaemon(daemon, batch, &counts)
             return counts
         }
         // librrd directly: metrics are independent files, written by
@@ -91,7 +113,7 @@ final class MetricWriter: @unchecked Sendable {
     /// the sidecar as it was.
     private func prepare(_ metric: PendingMetric, _ full: String) throws(CollectorError) -> MetricMetadata? {
         let rrd = full + ".rrd"
-        let existing = MetricMetadata.read(path: full + ".meta")
+        let existing = readSidecar(metric)
         if existing == nil, !FileIO.exists(rrd) {
             // a new metric: its directory may be new too (mkdir is atomic,
             // so threads racing here are fine)
@@ -105,6 +127,35 @@ final class MetricWriter: @unchecked Sendable {
         return existing
     }
 
+    /// The sidecar of `metric` as it is on disk (`nil`: none or
+    /// unreadable): from `sidecars` when the file has not changed since
+    /// this process read or wrote it, else read (cheaply when it describes
+    /// the metric as the perfdata does now).
+    private func readSidecar(_ metric: PendingMetric) -> MetricMetadata? {
+        let path = metric.base + ".meta"
+        let description = metric.metadata.descriptionText()
+        guard remembering else {
+            return MetricMetadata.read(path: path, relativeTo: rootFD, expecting: metric.metadata, description: description)
+        }
+        if let known = sidecars.entry(metric.base), known.description == description,
+           FileIdentity.of(path, relativeTo: rootFD) == known.identity {
+            var m = metric.metadata
+            m.firstSeen = known.firstSeen
+            m.lastSeen = known.lastSeen
+            return m
+        }
+        var identity: FileIdentity?
+        let read = MetricMetadata.read(path: path, relativeTo: rootFD, expecting: metric.metadata, description: description,
+                                       identity: &identity)
+        if let read, let identity {
+            let d = read.describesSameMetric(as: metric.metadata) ? description : read.descriptionText()
+            sidecars.store(metric.base, .init(identity: identity, description: d, firstSeen: read.firstSeen, lastSeen: read.lastSeen))
+        } else {
+            sidecars.remove(metric.base)
+        }
+        return read
+    }
+
     private func create(_ metric: PendingMetric, _ rrd: String) throws(CollectorError) {
         do { try createFile(metric, rrd) } catch { throw .rrd(error) }
     }
@@ -114,8 +165,8 @@ final class MetricWriter: @unchecked Sendable {
         // whole primary data point (librrd drops a point more than half unknown).
         let start = Int((metric.values.first?.0 ?? 1).rounded(.down)) - options.schema.step
         do {
-            if let daemon {
-                try daemon.create(rrd, step: options.schema.step, start: start, dataSources: [metric.dataSource],
+            if daemon != nil {
+                try controlConnection().create(rrd, step: options.schema.step, start: start, dataSources: [metric.dataSource],
                                   archives: options.schema.archives)
             } else {
                 try RRDFile.create(path: rrd, step: options.schema.step, start: start, dataSources: [metric.dataSource],
@@ -135,7 +186,7 @@ final class MetricWriter: @unchecked Sendable {
         let limitsChanged = was.minimum != ds.minimum || was.maximum != ds.maximum
         guard typeChanged || limitsChanged else { return }
         do {
-            try daemon?.flush(rrd)
+            if daemon != nil { try controlConnection().flush(rrd) }
             if typeChanged {
                 try RRDFile.tune(path: rrd, arguments: ["-d", "\(ds.name):\(ds.kind.rawValue)"])
             }
@@ -174,41 +225,101 @@ final class MetricWriter: @unchecked Sendable {
         counts.stored += values.count
     }
 
-    private func updateThroughDaemon(_ daemon: RRDCachedClient, _ ready: [(PendingMetric, String, MetricMetadata?)],
-                                     _ counts: inout Counts) {
-        var commands: [String] = []
-        var owner: [Int] = []
-        for (k, (metric, full, _)) in ready.enumerated() {
-            for v in metric.values {
-                commands.append("UPDATE \(full).rrd \(RRDFile.updateString(time: v.0, values: [v.1]))")
-                owner.append(k)
-            }
-        }
-        var failedMetric = [Bool](repeating: false, count: ready.count)
+    /// Prepares `metric`'s file and appends its UPDATEs to `batch`; returns
+    /// the sidecar as it was and the index of its first command, `nil`
+    /// (counted and logged) when it cannot be stored.
+    private func queue(_ metric: PendingMetric, in batch: inout RRDCachedBatch,
+                       _ counts: inout Counts) -> (sidecar: MetricMetadata?, first: Int)? {
+        let full = "\(options.rrdDirectory)/\(metric.base)"
         do {
-            let errors = try daemon.batch(commands)
-            var bad = 0
-            for e in errors where e.index >= 0 && e.index < owner.count {
-                if e.message.contains("illegal attempt to update") {
-                    counts.duplicates += 1
-                } else {
-                    counts.failed += 1
-                    failedMetric[owner[e.index]] = true
-                    if bad < 10 { logger.error("\(ready[owner[e.index]].0.base): rrdcached: \(e.message)") }
-                    bad += 1
-                }
-            }
-            counts.stored += commands.count - errors.count
+            let existing = try prepare(metric, full)
+            let first = batch.count
+            try batch.appendUpdates(path: full + ".rrd", metric.values)
+            return (existing, first)
         } catch {
-            counts.failed += commands.count
+            counts.failed += metric.values.count
+            logger.error("\(metric.base): not stored: \(error)")
+            return nil
+        }
+    }
+
+    /// The second connection to rrdcached (see `control`).
+    private func controlConnection() throws(RRDError) -> RRDCachedClient {
+        if let control { return control }
+        guard let address = daemon?.address else {
+            throw RRDError(.connection, operation: "connect", path: "", message: "no rrdcached address")
+        }
+        let c = try RRDCachedClient(address: address)
+        control = c
+        return c
+    }
+
+    /// One `BATCH` for the whole batch, one UPDATE per value, sent while
+    /// the next metrics are prepared (files created or retuned through the
+    /// control connection before their first UPDATE goes out), so that
+    /// rrdcached's work overlaps ours. Sidecars are written once rrdcached
+    /// has acknowledged the batch.
+    private func sendThroughDaemon(_ daemon: RRDCachedClient, _ metrics: [PendingMetric], _ counts: inout Counts) {
+        let chunk = 1 << 16
+        var batch = RRDCachedBatch(capacity: chunk + 4096)
+        // the metrics whose values are in the batch: (index in metrics,
+        // sidecar as it was, index of its first command)
+        var ready: [(metric: Int, existing: MetricMetadata?, first: Int)] = []
+        ready.reserveCapacity(metrics.count)
+        var next = 0 // metrics before it are in `ready` or counted as failed
+        do {
+            try daemon.beginBatch()
+            for m in metrics.indices {
+                next = m + 1
+                if let existing = queue(metrics[m], in: &batch, &counts) {
+                    ready.append((m, existing.sidecar, existing.first))
+                }
+                if batch.bytes.count >= chunk { try daemon.sendBatch(&batch) }
+            }
+            try daemon.sendBatch(&batch)
+        } catch {
+            // the connection failed: nothing of this batch is known to be stored
+            counts.failed += ready.reduce(0) { $0 + metrics[$1.metric].values.count }
+            counts.failed += metrics[next...].reduce(0) { $0 + $1.values.count }
             logger.error("rrdcached: \(error)")
             return
         }
-        for (k, (metric, full, existing)) in ready.enumerated() where !failedMetric[k] {
+        let errors: [RRDCachedBatchError]
+        do {
+            errors = try daemon.finishBatch()
+        } catch {
+            counts.failed += batch.count
+            logger.error("rrdcached: \(error)")
+            return
+        }
+        /// The entry of `ready` a command index belongs to.
+        func owner(_ index: Int) -> Int {
+            var lo = 0, hi = ready.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if ready[mid].first <= index { lo = mid } else { hi = mid - 1 }
+            }
+            return lo
+        }
+        var failedMetric = [Bool](repeating: false, count: ready.count)
+        var bad = 0
+        for e in errors where e.index >= 0 && e.index < batch.count && !ready.isEmpty {
+            if e.message.contains("illegal attempt to update") {
+                counts.duplicates += 1
+            } else {
+                let k = owner(e.index)
+                counts.failed += 1
+                failedMetric[k] = true
+                if bad < 10 { logger.error("\(metrics[ready[k].metric].base): rrdcached: \(e.message)") }
+                bad += 1
+            }
+        }
+        counts.stored += batch.count - errors.count
+        for (k, r) in ready.enumerated() where !failedMetric[k] {
             do {
-                try writeSidecar(metric, full, existing)
+                try writeSidecar(metrics[r.metric], "\(options.rrdDirectory)/\(metrics[r.metric].base)", r.existing)
             } catch {
-                logger.error("\(metric.base): \(error)")
+                logger.error("\(metrics[r.metric].base): \(error)")
             }
         }
     }
@@ -228,7 +339,15 @@ final class MetricWriter: @unchecked Sendable {
         do {
             try FileIO.replace(full + ".meta", with: meta.serialized(), sync: false)
         } catch {
+            if remembering { sidecars.remove(metric.base) }
             throw .system(error)
+        }
+        guard remembering else { return }
+        if let identity = FileIdentity.of(metric.base + ".meta", relativeTo: rootFD) {
+            sidecars.store(metric.base, .init(identity: identity, description: meta.descriptionText(),
+                                              firstSeen: meta.firstSeen, lastSeen: meta.lastSeen))
+        } else {
+            sidecars.remove(metric.base)
         }
     }
 }

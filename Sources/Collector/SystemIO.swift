@@ -24,23 +24,60 @@ func syscall<T: BinaryInteger>(_ call: String, _ path: String, _ body: () -> T) 
 }
 
 enum FileIO {
-    /// The whole file, or `nil` if it does not exist.
-    static func readIfExists(_ path: String, limit: Int = 1 << 20) throws(SystemError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The whole file, or `nil` if it does not exist. A relative `path`
+    /// is resolved from the directory `directoryFD` (`AT_FDCWD`: the
+    /// working directory): fewer path components for the kernel to walk.
+    static func readIfExists(_ path: String, relativeTo directoryFD: Int32 = AT_FDCWD,
+                             limit: Int = 1 << 20) throws(SystemError) -> [UInt8]? {
+        try readFile(path, relativeTo: directoryFD, limit: limit, identity: false)?.bytes
+    }
+
+    /// `readIfExists`, also giving the identity of the file read (taken
+    /// from the open file before reading: a change during or after the
+    /// read makes it differ from any later `stat`).
+    static func readIfExists(_ path: String, relativeTo directoryFD: Int32 = AT_FDCWD, limit: Int = 1 << 20,
+                             identity: inout FileIdentity?) throws(SystemError) -> [UInt8]? {
+        let r = try readFile(path, relativeTo: directoryFD, limit: limit, identity: true)
+        identity = r?.identity
+        return r?.bytes
+    }
+
+    private static func readFile(_ path: String, relativeTo directoryFD: Int32, limit: Int,
+                             identity wanted: Bool) throws(SystemError) -> (bytes: [UInt8], identity: FileIdentity?)? {
+        var identity: FileIdentity?
+        let fd = openat(directoryFD, path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw SystemError(call: "open", path: path, code: errno)
         }
         defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while out.count < limit {
-            let n = try syscall("read", path) { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
-            out.append(contentsOf: chunk[0..<n])
-            // a short read of a regular file is its end: spare the read of 0
-            if n < chunk.count { break }
+        if wanted {
+            var st = stat()
+            if fstat(fd, &st) == 0 { identity = FileIdentity(st) }
         }
-        return out
+        // read straight into the result: 1 kB first (a sidecar is a few
+        // hundred bytes), then 4 kB at a time
+        var out: [UInt8] = []
+        var chunk = 1024
+        while out.count < limit {
+            defer { chunk = 4096 }
+            let old = out.count
+            var n = 0
+            var failure: SystemError?
+            out.append(contentsOf: repeatElement(0, count: chunk))
+            out.withUnsafeMutableBytes { raw in
+                do throws(SystemError) {
+                    n = try syscall("read", path) { read(fd, raw.baseAddress.map { $0 + old }, chunk) }
+                } catch {
+                    failure = error
+                }
+            }
+            if let failure { throw failure }
+            out.removeSubrange((old + n)...)
+            // a short read of a regular file is its end: spare the read of 0
+            if n < chunk { break }
+        }
+        return (out, identity)
     }
 
     /// Replaces `path` atomically: write a temporary file in the same

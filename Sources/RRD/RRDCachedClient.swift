@@ -64,6 +64,56 @@ public struct RRDCachedBatchError: Sendable, Equatable {
     public var message: String
 }
 
+/// The commands of one `BATCH`, written straight into the bytes that go
+/// on the wire (no String per command).
+public struct RRDCachedBatch: Sendable {
+    /// Commands appended so far (sent ones included).
+    public private(set) var count = 0
+    /// The command lines not sent yet, each ending in a newline.
+    public private(set) var bytes: [UInt8] = []
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    /// Forgets the bytes already sent (`RRDCachedClient.sendBatch`); the
+    /// count goes on.
+    mutating func removeSentBytes() { bytes.removeAll(keepingCapacity: true) }
+
+    /// Appends one command line (without its newline).
+    public mutating func append(_ command: String) throws(RRDError) {
+        if command.utf8.contains(0x0A) {
+            throw RRDError(.connection, operation: "BATCH", path: "", message: "command contains a newline")
+        }
+        bytes.append(contentsOf: command.utf8)
+        bytes.append(0x0A)
+        count += 1
+    }
+
+    /// Appends one `UPDATE path time:value` per value (`U` for nil or
+    /// non-finite), in order: as `update` would send them, one command
+    /// each, so that rrdcached reports each refused value on its own.
+    /// Throws when `path` is empty or contains white space.
+    public mutating func appendUpdates<S: Sequence>(path: String, _ values: S) throws(RRDError) where S.Element == (Double, Double?) {
+        var p = path
+        let ok = p.withUTF8 { u in !u.isEmpty && !u.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) }
+        guard ok else {
+            throw RRDError(.connection, operation: "UPDATE", path: path, message: "file name empty or contains white space")
+        }
+        p.withUTF8 { u in
+            for (t, v) in values {
+                bytes.append(contentsOf: RRDCachedBatch.update)
+                bytes.append(contentsOf: u)
+                bytes.append(0x20)
+                RRDFile.appendTime(t, to: &bytes)
+                bytes.append(0x3A)
+                RRDNumber.append(v, to: &bytes)
+                bytes.append(0x0A)
+                count += 1
+            }
+        }
+    }
+
+    private static let update = Array("UPDATE ".utf8)
+}
+
 /// A client of rrdcached speaking its documented line protocol (`man
 /// rrdcached`): UPDATE, BATCH, FLUSH, FLUSHALL, PENDING, FORGET, STATS,
 /// PING, LAST, INFO, CREATE, QUIT. librrd's own client API is not used
@@ -111,22 +161,50 @@ public final class RRDCachedClient {
     /// write and returns the errors rrdcached reported, by command index.
     /// An empty result means every command was accepted.
     public func batch(_ commands: [String]) throws(RRDError) -> [RRDCachedBatchError] {
-        guard !commands.isEmpty else { return [] }
-        let go = try command("BATCH", path: "")
-        _ = go
-        var out: [UInt8] = []
-        out.reserveCapacity(commands.count * 64)
-        for c in commands {
-            if c.utf8.contains(0x0A) {
-                throw RRDError(.connection, operation: "BATCH", path: "", message: "command contains a newline")
-            }
-            out.append(contentsOf: c.utf8)
-            out.append(0x0A)
-        }
-        out.append(contentsOf: ".\n".utf8)
-        try writeAll(out)
+        var b = RRDCachedBatch(capacity: commands.count * 64)
+        for c in commands { try b.append(c) }
+        return try batch(b)
+    }
+
+    /// `BATCH` of prebuilt commands: one round trip for the go-ahead, then
+    /// every line in as few writes as the socket takes, then the summary.
+    /// Returns the errors rrdcached reported, by command index (0-based,
+    /// in the order the commands were appended).
+    public func batch(_ commands: RRDCachedBatch) throws(RRDError) -> [RRDCachedBatchError] {
+        guard commands.count > 0 else { return [] }
+        var b = commands
+        try beginBatch()
+        try sendBatch(&b)
+        return try finishBatch()
+    }
+
+    /// Starts a `BATCH` that is sent while it is being built, so that
+    /// rrdcached works through the first commands while the caller
+    /// prepares the next: `beginBatch`, then `sendBatch` as often as
+    /// wanted, then `finishBatch` for the errors. rrdcached answers only
+    /// at the end, so nothing needs reading in between. No other command
+    /// may be sent on this connection until `finishBatch` (use another
+    /// client for them).
+    public func beginBatch() throws(RRDError) {
+        _ = try command("BATCH", path: "")
+    }
+
+    /// Sends the commands appended to `commands` since its last send and
+    /// empties its bytes (its `count` keeps counting, so error indexes stay
+    /// those of the whole batch).
+    public func sendBatch(_ commands: inout RRDCachedBatch) throws(RRDError) {
+        guard !commands.bytes.isEmpty else { return }
+        try writeAll(commands.bytes, operation: "BATCH", path: "")
+        commands.removeSentBytes()
+    }
+
+    /// Ends the batch begun by `beginBatch` and returns the errors
+    /// rrdcached reported, by command index (0-based).
+    public func finishBatch() throws(RRDError) -> [RRDCachedBatchError] {
+        try writeAll([0x2E, 0x0A], operation: "BATCH", path: "")
         let reply = try readReply(operation: "BATCH", path: "")
         var errors: [RRDCachedBatchError] = []
+        errors.reserveCapacity(reply.lines.count)
         for line in reply.lines {
             let parts = line.split(separator: " ", maxSplits: 1)
             guard let n = parts.first.flatMap({ Int($0) }) else { continue }
@@ -296,12 +374,18 @@ public final class RRDCachedClient {
     }
 
     private func writeAll(_ bytes: [UInt8], operation: String = "write", path: String = "") throws(RRDError) {
+        let failure: RRDError? = bytes.withUnsafeBytes { raw -> RRDError? in
+            do throws(RRDError) { try writeAll(raw, operation: operation, path: path) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    private func writeAll(_ raw: UnsafeRawBufferPointer, operation: String, path: String) throws(RRDError) {
         guard fd >= 0 else { throw RRDError(.connection, operation: operation, path: path, message: "not connected") }
         var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL))
-            }
+        while offset < raw.count {
+            let n = Glibc.send(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset, Int32(MSG_NOSIGNAL))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw RRDError(.connection, operation: operation, path: path, message: "send: \(errnoText(errno))")

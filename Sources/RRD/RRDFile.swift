@@ -87,6 +87,15 @@ public enum RRDFile {
         return "\(Int64(whole)).\(frac)"
     }
 
+    /// `timeText(t)` appended to `out` (no String for whole seconds).
+    public static func appendTime(_ t: Double, to out: inout [UInt8]) {
+        if t == t.rounded(.down), abs(t) < 1e15 {
+            RRDNumber.appendInteger(Int64(t), to: &out)
+        } else {
+            out.append(contentsOf: timeText(t).utf8)
+        }
+    }
+
     // MARK: fetch
 
     /// Reads consolidated values. Wraps `rrd_fetch_r`.

@@ -79,4 +79,38 @@ public enum RRDNumber {
     }
 
     static func limit(_ v: Double?) -> String { text(v) }
+
+    /// `text(v)` appended to `out` (no String for integral values).
+    public static func append(_ v: Double?, to out: inout [UInt8]) {
+        guard let v, v.isFinite else {
+            out.append(0x55)
+            return
+        }
+        if v == v.rounded(.towardZero), abs(v) < 1e15 {
+            appendInteger(Int64(v), to: &out)
+        } else {
+            out.append(contentsOf: "\(v)".utf8)
+        }
+    }
+
+    /// Decimal digits of `n` (with `-`) appended to `out`.
+    static func appendInteger(_ n: Int64, to out: inout [UInt8]) {
+        if n < 0 { out.append(0x2D) }
+        var m = n.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var k = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[k] = UInt8(truncatingIfNeeded: m % 10) + 0x30
+                m /= 10
+                k += 1
+            } while m > 0
+            while k > 0 {
+                k -= 1
+                out.append(d[k])
+            }
+        }
+    }
 }

@@ -28,7 +28,7 @@ struct StorageOptions: ParsableArguments {
     var batchSize: Int = 20_000
 
     @Option(help: "Threads writing RRD files with librrd (without --daemon).")
-    var jobs: Int = 4
+    var jobs: Int = 1
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"

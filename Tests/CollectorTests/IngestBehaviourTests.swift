@@ -159,6 +159,45 @@ import Testing
         #expect(MetricMetadata.read(path: meta)?.dataSourceType == "DDERIVE")
     }
 
+    /// One ingester remembers the sidecars it read or wrote, but only while
+    /// the file is unchanged: a sidecar rewritten or deleted by someone
+    /// else between two batches is read again and put right.
+    @Test func sidecarChangedByAnotherWriterBetweenBatchesIsReadAgain() throws {
+        let store = try TestStore(); defer { store.remove() }
+        let i = try store.ingester()
+        let meta = store.rrd("h", "s", "v").replacingOccurrences(of: ".rrd", with: ".meta")
+        func batch(_ k: Int) throws {
+            let f = try writeFile(store.dir, "f\(k)", Array(pnpLine(t0 + 60 * k, perfdata: "v=\(k)MB;5;10;0;100").utf8))
+            try i.ingest(path: f)
+            let s = i.flush()
+            #expect(s.stored == 1 && s.failed == 0)
+        }
+        try batch(0)
+        try batch(1)
+        // another writer replaces it (other thresholds): put back as the perfdata says
+        var other = try #require(MetricMetadata.read(path: meta))
+        other.warning = "7"
+        try Data(other.serialized()).write(to: URL(fileURLWithPath: meta))
+        try batch(2)
+        #expect(MetricMetadata.read(path: meta)?.warning == "5")
+        // the same size, edited in place: read again too (a change within
+        // the file system's timestamp tick of the last write would not be
+        // seen: the test waits for the next one)
+        usleep(50_000)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: meta))
+        let edited = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "warning=5", with: "warning=6")
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: meta))
+        try h.write(contentsOf: Data(edited.utf8))
+        try h.close()
+        try batch(3)
+        #expect(MetricMetadata.read(path: meta)?.warning == "5")
+        // deleted: written anew
+        try FileManager.default.removeItem(atPath: meta)
+        try batch(4)
+        #expect(MetricMetadata.read(path: meta)?.warning == "5")
+        #expect(try store.series("h", "s", "v")[t0 + 240] == 4)
+    }
+
     @Test func staleTemporariesOfKilledRunsAreRemoved() throws {
         let store = try TestStore(); defer { store.remove() }
         let dir = store.rrdDir + "/h/s"

@@ -115,6 +115,45 @@ func verifySpool(_ store: TestStore, files n: Int, services: Int, daemon: RRDCac
         #expect(missing == 0)
     }
 
+    /// A batch larger than one send (64 kB), with new metrics in the middle
+    /// of it (created through the second connection while the batch is
+    /// open) and repeated values: everything is stored, each duplicate
+    /// counted once.
+    @Test func streamedBatchWithNewMetricsInTheMiddle() throws {
+        let daemon = try RRDCachedDaemon()
+        defer { daemon.stop() }
+        let store = try TestStore(); defer { store.remove() }
+        var lines: [String] = []
+        for s in 0..<600 { lines.append(pnpLine(t0, host: "h\(s % 13)", service: "svc \(s)", perfdata: "a=\(s) b=\(s).5")) }
+        let first = try writeFile(store.dir, "first", Array(lines.joined(separator: "\n").utf8))
+        lines = []
+        for s in 0..<600 {
+            // every third service gains a label; the first 50 repeat their first value too
+            let extra = s % 3 == 0 ? " new=\(s + 1)" : ""
+            if s < 50 { lines.append(pnpLine(t0, host: "h\(s % 13)", service: "svc \(s)", perfdata: "a=\(s) b=\(s).5")) }
+            lines.append(pnpLine(t0 + 60, host: "h\(s % 13)", service: "svc \(s)", perfdata: "a=\(s + 1)\(extra) b=\(s).25"))
+        }
+        let second = try writeFile(store.dir, "second", Array(lines.joined(separator: "\n").utf8))
+        let i = try Ingester(options: CollectorOptions(rrdDirectory: daemon.baseDirectory, daemon: daemon.address), logger: store.log.logger)
+        try i.ingest(path: first)
+        let s1 = i.flush()
+        #expect(s1.stored == 1200 && s1.failed == 0 && s1.duplicates == 0)
+        try i.ingest(path: second)
+        let s2 = i.flush()
+        #expect(s2.stored == 1400 && s2.failed == 0 && s2.duplicates == 100)
+        let view = TestStoreView(rrdDir: daemon.baseDirectory)
+        let client = try RRDCachedClient(daemon.address)
+        var wrong = 0
+        for s in stride(from: 0, to: 600, by: 7) {
+            let a = try view.series("h\(s % 13)", "svc \(s)", "a", daemon: client)
+            let b = try view.series("h\(s % 13)", "svc \(s)", "b", daemon: client)
+            if a[t0] != Double(s) || a[t0 + 60] != Double(s + 1) || b[t0 + 60] != Double(s) + 0.25 { wrong += 1 }
+            if s % 3 == 0, try view.series("h\(s % 13)", "svc \(s)", "new", daemon: client)[t0 + 60] != Double(s + 1) { wrong += 1 }
+        }
+        #expect(wrong == 0)
+        #expect(MetricMetadata.read(path: "\(daemon.baseDirectory)/h0/svc%200/new.meta")?.firstSeen == Double(t0 + 60))
+    }
+
     @Test func unreachableDaemonIsAnError() throws {
         let store = try TestStore(); defer { store.remove() }
         #expect(throws: CollectorError.self) {
