@@ -99,36 +99,55 @@ public struct Baseline: Sendable, Hashable {
         }
         let season = Seasonality.hourOfWeekOffsets(series: series, blocks: blocks, dayMedian: seasonDays,
                                                    bucketsFrom: first, configuration: c, workspace: &w)
-        // Deseasonalised daily levels.
+        // Deseasonalised daily levels, then the day-ahead residuals: each
+        // day against the level of the day before (the first day against
+        // itself when it is the only one). Missing values are written and
+        // then overwritten (no branch); NaN residuals keep their place.
         var dayLevel = [Double](repeating: .nan, count: blocks.count)
-        for k in 0..<blocks.count {
-            var n = 0
-            for i in blocks[k] where !values[i].isNaN {
-                w.c[n] = values[i] - season.offsets[Int(bucket[i - first])]
-                n += 1
-            }
-            if n > 0 { dayLevel[k] = RobustStats.median(&w.c, count: n) }
-        }
-        // The level in force next: the median of the most recent `levelWindow`.
         let levelSteps = Int(max(1, c.levelWindowSeconds / series.step))
-        var n = 0
-        for i in max(first, endIndex - levelSteps)..<endIndex where !values[i].isNaN {
-            w.c[n] = values[i] - season.offsets[Int(bucket[i - first])]
-            n += 1
-        }
-        let level = n > 0 ? RobustStats.median(&w.c, count: n) : dayLevel[blocks.count - 1]
-        // Day-ahead residuals: each day against the level of the day before
-        // (the first day against itself when it is the only one).
+        var level = Double.nan
         var m = 0
-        let firstJudged = blocks.count > 1 ? 1 : 0
-        for k in firstJudged..<blocks.count {
-            var ref = k > 0 ? dayLevel[k - 1] : dayLevel[k]
-            if ref.isNaN { ref = dayLevel[k] }
-            for i in blocks[k] {
-                let v = values[i]
-                w.b[m] = v.isNaN || ref.isNaN
-                    ? .nan : v - ref - season.offsets[Int(bucket[i - first])]
-                m += 1
+        let offsets = season.offsets
+        values.withUnsafeBufferPointer { v in
+            offsets.withUnsafeBufferPointer { o in
+                bucket.withUnsafeBufferPointer { bk in
+                    w.c.withUnsafeMutableBufferPointer { scratch in
+                        for k in 0..<blocks.count {
+                            var n = 0
+                            for i in blocks[k] {
+                                let x = v[i]
+                                scratch[n] = x - o[Int(bk[i - first])]
+                                n &+= x.isNaN ? 0 : 1
+                            }
+                            if n > 0 { dayLevel[k] = RobustStats.quantile(scratch, count: n, 0.5) }
+                        }
+                        // The level in force next: the median of the most
+                        // recent `levelWindow` (the last block when that is a day).
+                        if levelSteps == perDay {
+                            level = dayLevel[blocks.count - 1]
+                        } else {
+                            var n = 0
+                            for i in max(first, endIndex - levelSteps)..<endIndex {
+                                let x = v[i]
+                                scratch[n] = x - o[Int(bk[i - first])]
+                                n &+= x.isNaN ? 0 : 1
+                            }
+                            level = n > 0 ? RobustStats.quantile(scratch, count: n, 0.5) : dayLevel[blocks.count - 1]
+                        }
+                    }
+                    w.b.withUnsafeMutableBufferPointer { out in
+                        let firstJudged = blocks.count > 1 ? 1 : 0
+                        for k in firstJudged..<blocks.count {
+                            var ref = k > 0 ? dayLevel[k - 1] : dayLevel[k]
+                            if ref.isNaN { ref = dayLevel[k] }
+                            for i in blocks[k] {
+                                let x = v[i]
+                                out[m] = x.isNaN || ref.isNaN ? .nan : x - ref - o[Int(bk[i - first])]
+                                m += 1
+                            }
+                        }
+                    }
+                }
             }
         }
         // Robust σ of the residuals.
@@ -245,33 +264,45 @@ enum Excursions {
                       scratch: inout [Double]) -> Double
     {
         // Peak of each excursion: an excursion is a maximal stretch where the
-        // run-minimum is > 0.
+        // run-minimum is > 0. The last `runLength` values of the current run
+        // are kept in a ring (`slot` wraps without a division).
+        let length = max(1, runLength)
         var peaks = 0
         var current = 0.0
         var inside = false
         var run = 0
-        var window = [Double](repeating: 0, count: max(1, runLength))
-        for i in 0..<count {
-            let x = upward ? r[i] : -r[i]
-            if x.isNaN || x <= 0 {
-                run = 0
-            } else {
-                window[run % window.count] = x
-                run += 1
-            }
-            if run >= window.count {
-                var mn = Double.infinity
-                for v in window where v < mn { mn = v }
-                if !inside {
-                    inside = true
-                    current = mn
-                } else if mn > current {
-                    current = mn
+        var slot = 0
+        var window = [Double](repeating: 0, count: length)
+        let sign = upward ? 1.0 : -1.0
+        r.withUnsafeBufferPointer { r in
+            scratch.withUnsafeMutableBufferPointer { out in
+                window.withUnsafeMutableBufferPointer { window in
+                    for i in 0..<count {
+                        let x = sign * r[i]
+                        if x.isNaN || x <= 0 {
+                            run = 0
+                            slot = 0
+                        } else {
+                            window[slot] = x
+                            slot = slot + 1 == length ? 0 : slot + 1
+                            run += 1
+                        }
+                        if run >= length {
+                            var mn = Double.infinity
+                            for v in window where v < mn { mn = v }
+                            if !inside {
+                                inside = true
+                                current = mn
+                            } else if mn > current {
+                                current = mn
+                            }
+                        } else if inside {
+                            out[peaks] = current
+                            peaks += 1
+                            inside = false
+                        }
+                    }
                 }
-            } else if inside {
-                scratch[peaks] = current
-                peaks += 1
-                inside = false
             }
         }
         if inside {

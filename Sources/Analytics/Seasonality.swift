@@ -66,8 +66,10 @@ enum Seasonality {
         }
         for j in 0..<total { w.c[j] = w.b[j] }
         let rawSpread = RobustStats.mad(&w.c, count: total, center: 0)
-        let dailySpread = spread(w.b, counts, { daily[$0 % 24] }, &w.c)
-        let hasDaily = rawSpread > 0 && dailySpread < rawSpread * (1 - c.seasonMinimumGain)
+        // Only whether the daily profile shrinks the spread enough matters,
+        // not by how much: a counting pass decides it exactly.
+        let hasDaily = rawSpread > 0
+            && spread(w.b, counts, { daily[$0 % 24] }, isBelow: rawSpread * (1 - c.seasonMinimumGain))
         var weekly = zero
         var hasWeekly = false
         if blocks.count >= 7 * c.seasonMinimumWeeks {
@@ -99,9 +101,8 @@ enum Seasonality {
                     ? RobustStats.median(&w.c, count: n) : daily[b % 24]
             }
             // Compared on the same deviations: the daily profile vs the weekly one.
-            let weeklySpread = spread(w.a, counts, { weekly[$0] }, &w.c)
             let base = spread(w.a, counts, { hasDaily ? daily[$0 % 24] : 0 }, &w.c)
-            hasWeekly = base > 0 && weeklySpread < base * (1 - c.seasonMinimumGain)
+            hasWeekly = base > 0 && spread(w.a, counts, { weekly[$0] }, isBelow: base * (1 - c.seasonMinimumGain))
         }
         if hasWeekly { return Offsets(offsets: weekly, daily: hasDaily, weekly: true) }
         if hasDaily {
@@ -113,7 +114,7 @@ enum Seasonality {
     }
 
     /// MAD of the bucketed deviations after subtracting `offset(bucket)`.
-    private static func spread(_ grouped: [Double], _ starts: [Int], _ offset: (Int) -> Double,
+    static func spread(_ grouped: [Double], _ starts: [Int], _ offset: (Int) -> Double,
                                _ scratch: inout [Double]) -> Double
     {
         var n = 0
@@ -125,6 +126,46 @@ enum Seasonality {
             }
         }
         return RobustStats.mad(&scratch, count: n, center: 0)
+    }
+
+    /// Whether `spread(grouped, starts, offset, _)` < `threshold`, decided
+    /// exactly without selecting: with `c` deviations below the threshold,
+    /// the median's order statistic (rank `k`) is below it when `c > k`;
+    /// when the median interpolates between ranks `k` and `k + 1` and only
+    /// the first is below, those two are the largest deviation below the
+    /// threshold and the smallest one not below it, and the median is
+    /// computed from them as `RobustStats.quantile` does.
+    static func spread(_ grouped: [Double], _ starts: [Int], _ offset: (Int) -> Double, isBelow threshold: Double)
+        -> Bool
+    {
+        var n = 0
+        var below = 0
+        var largestBelow = -Double.infinity
+        var smallestOther = Double.infinity
+        grouped.withUnsafeBufferPointer { g in
+            for b in 0..<168 {
+                let o = offset(b)
+                for j in starts[b]..<starts[b + 1] {
+                    // The deviation exactly as `RobustStats.mad` forms it.
+                    let d = abs(g[j] - o - 0)
+                    if d < threshold {
+                        below += 1
+                        largestBelow = d > largestBelow ? d : largestBelow
+                    } else {
+                        smallestOther = d < smallestOther ? d : smallestOther
+                    }
+                }
+                n += starts[b + 1] - starts[b]
+            }
+        }
+        guard n > 0 else { return false }
+        let pos = 0.5 * Double(n - 1)
+        let k = Int(pos)
+        let frac = pos - Double(k)
+        if frac > 0 && k + 1 < n && below == k + 1 {
+            return largestBelow + (smallestOther - largestBelow) * frac < threshold
+        }
+        return below > k
     }
 
     /// Slope per day of the daily levels (Theil–Sen: median of pairwise slopes).
