@@ -34,8 +34,10 @@ public enum RobustStats {
         guard count > 0 else { return (.nan, .nan) }
         return buffer.withUnsafeMutableBufferPointer { b in
             let h = quantile(b, count: count, high, orderedFrom: count)
-            // Everything from the rank of `high` on is ≥ everything before it.
-            let l = quantile(b, count: count, low, orderedFrom: rank(count, high))
+            // Long buffers are not reordered (`orderStatistics`); in short
+            // ones everything from the rank of `high` on is now ≥ everything
+            // before it.
+            let l = quantile(b, count: count, low, orderedFrom: count >= sampledMinimum ? count : rank(count, high))
             return (l, h)
         }
     }
@@ -55,6 +57,10 @@ public enum RobustStats {
         let lo = Int(pos)
         let frac = pos - Double(lo)
         let limit = lo < limit ? limit : count
+        if limit == count && count >= sampledMinimum {
+            let (a, next) = orderStatistics(b, count: count, lo, withNext: frac > 0 && lo + 1 < count)
+            return frac > 0 && lo + 1 < count ? a + (next - a) * frac : a
+        }
         select(b, lo, 0, limit - 1)
         let a = b[lo]
         guard frac > 0, lo + 1 < count else { return a }
@@ -68,6 +74,77 @@ public enum RobustStats {
             i += 1
         }
         return a + (next - a) * frac
+    }
+
+    /// From this many values on, `quantile` uses `orderStatistics`.
+    static let sampledMinimum = 1024
+
+    /// The order statistics of rank `k` and (when `withNext`) `k + 1` of
+    /// `b[0..<count]`, exactly, without reordering `b` in the usual case:
+    /// two pivots bracketing the rank(s) are taken from an evenly spaced
+    /// sample (a time series' neighbours are alike, so every part of it is
+    /// sampled), then one pass counts the values below the lower pivot and
+    /// copies those between the pivots into a scratch buffer, where the
+    /// rank is selected. When the ranks fall outside that window (or a NaN
+    /// is met) the whole buffer is selected in place as before.
+    static func orderStatistics(_ b: UnsafeMutableBufferPointer<Double>, count n: Int, _ k: Int, withNext: Bool)
+        -> (Double, Double)
+    {
+        let k2 = withNext ? k + 1 : k
+        let found: (Double, Double)? = withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { t in
+            // Sample of about n^(2/3) values, one in the middle of each stride.
+            let s = max(32, min(n / 4, Int(exp(log(Double(n)) * 2 / 3))))
+            let stride = n / s
+            for j in 0..<s { t[j] = b[j * stride + stride / 2] }
+            // Sample ranks ±3 standard deviations (plus one) around the wanted ones.
+            let p1 = Double(k) / Double(n)
+            let p2 = Double(k2) / Double(n)
+            let margin1 = 3 * (Double(s) * p1 * (1 - p1)).squareRoot() + 1
+            let margin2 = 3 * (Double(s) * p2 * (1 - p2)).squareRoot() + 1
+            let j1 = Int((p1 * Double(s) - margin1).rounded(.down))
+            let j2 = Int((p2 * Double(s) + margin2).rounded(.up))
+            var low = -Double.infinity
+            var high = Double.infinity
+            if j1 >= 0 {
+                select(t, j1, 0, s - 1)
+                low = t[j1]
+            }
+            if j2 < s {
+                select(t, j2, max(0, j1), s - 1)
+                high = t[j2]
+            }
+            var below = 0
+            var above = 0
+            var m = 0
+            for i in 0..<n {
+                let x = b[i]
+                t[m] = x
+                m &+= x >= low && x <= high ? 1 : 0
+                below &+= x < low ? 1 : 0
+                above &+= x > high ? 1 : 0
+            }
+            guard below + m + above == n, below <= k, k2 < below + m else { return nil }
+            let r = k - below
+            select(t, r, 0, m - 1)
+            let a = t[r]
+            guard withNext else { return (a, a) }
+            var next = Double.infinity
+            for i in (r + 1)..<m {
+                let x = t[i]
+                next = x < next ? x : next
+            }
+            return (a, next)
+        }
+        if let found { return found }
+        select(b, k, 0, n - 1)
+        let a = b[k]
+        guard withNext else { return (a, a) }
+        var next = Double.infinity
+        for i in (k + 1)..<n {
+            let x = b[i]
+            next = x < next ? x : next
+        }
+        return (a, next)
     }
 
     /// The median of `buffer[0..<count]` (reorders it).
