@@ -264,43 +264,36 @@ enum Excursions {
                       scratch: inout [Double]) -> Double
     {
         // Peak of each excursion: an excursion is a maximal stretch where the
-        // run-minimum is > 0. The last `runLength` values of the current run
-        // are kept in a ring (`slot` wraps without a division).
+        // run-minimum is > 0. Once a run is `runLength` long, its last
+        // `runLength` values are read back from `r` (no ring buffer).
         let length = max(1, runLength)
         var peaks = 0
         var current = 0.0
         var inside = false
         var run = 0
-        var slot = 0
-        var window = [Double](repeating: 0, count: length)
         let sign = upward ? 1.0 : -1.0
         r.withUnsafeBufferPointer { r in
             scratch.withUnsafeMutableBufferPointer { out in
-                window.withUnsafeMutableBufferPointer { window in
-                    for i in 0..<count {
-                        let x = sign * r[i]
-                        if x.isNaN || x <= 0 {
-                            run = 0
-                            slot = 0
-                        } else {
-                            window[slot] = x
-                            slot = slot + 1 == length ? 0 : slot + 1
-                            run += 1
+                for i in 0..<count {
+                    let x = sign * r[i]
+                    // Not NaN and > 0.
+                    run = x > 0 ? run + 1 : 0
+                    if run >= length {
+                        var mn = x
+                        for j in (i + 1 - length)..<i {
+                            let y = sign * r[j]
+                            mn = y < mn ? y : mn
                         }
-                        if run >= length {
-                            var mn = Double.infinity
-                            for v in window where v < mn { mn = v }
-                            if !inside {
-                                inside = true
-                                current = mn
-                            } else if mn > current {
-                                current = mn
-                            }
-                        } else if inside {
-                            out[peaks] = current
-                            peaks += 1
-                            inside = false
+                        if !inside {
+                            inside = true
+                            current = mn
+                        } else if mn > current {
+                            current = mn
                         }
+                    } else if inside {
+                        out[peaks] = current
+                        peaks += 1
+                        inside = false
                     }
                 }
             }
