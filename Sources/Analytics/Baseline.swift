@@ -77,7 +77,11 @@ public struct Baseline: Sendable, Hashable {
             hi = max(hi, w.a[i])
         }
         // Robust spread of the values (ignores the most extreme ones).
-        let spread = RobustStats.quantiles(&w.a, count: present, low: c.spreadQuantile, high: 1 - c.spreadQuantile)
+        let spread = w.a.withUnsafeMutableBufferPointer { a in
+            w.d.withUnsafeMutableBufferPointer { d in
+                RobustStats.quantiles(a, count: present, low: c.spreadQuantile, high: 1 - c.spreadQuantile, scratch: d)
+            }
+        }
         let hist = first..<(last + 1)
         // Hour-of-week bucket of every index from `first` (computed once).
         w.fillBuckets(series: series, from: first, to: endIndex)
@@ -152,8 +156,12 @@ public struct Baseline: Sendable, Hashable {
         }
         // Robust σ of the residuals.
         let rn = RobustStats.gather(w.b, 0..<m, into: &w.c)
-        let rMedian = RobustStats.median(&w.c, count: rn)
-        var sigma = RobustStats.mad(&w.c, count: rn, center: rMedian) * RobustStats.madToSigma
+        var sigma = w.c.withUnsafeMutableBufferPointer { r in
+            w.d.withUnsafeMutableBufferPointer { d in
+                let rMedian = RobustStats.quantile(r, count: rn, 0.5, scratch: d)
+                return RobustStats.mad(r, count: rn, center: rMedian, scratch: d)
+            }
+        } * RobustStats.madToSigma
         var floor = max((spread.high - spread.low) * c.minimumSigmaFractionOfRange, abs(level) * 1e-3, 1e-9)
         // A flat history (no robust spread at all, e.g. a metric that is
         // always 0) says nothing about the size of normal changes: an
@@ -274,27 +282,24 @@ enum Excursions {
         let sign = upward ? 1.0 : -1.0
         r.withUnsafeBufferPointer { r in
             scratch.withUnsafeMutableBufferPointer { out in
+                // Without data-dependent branches: the run minimum is
+                // always formed, the peak always written and kept only when
+                // an excursion ends.
                 for i in 0..<count {
                     let x = sign * r[i]
                     // Not NaN and > 0.
-                    run = x > 0 ? run + 1 : 0
-                    if run >= length {
-                        var mn = x
-                        for j in (i + 1 - length)..<i {
-                            let y = sign * r[j]
-                            mn = y < mn ? y : mn
-                        }
-                        if !inside {
-                            inside = true
-                            current = mn
-                        } else if mn > current {
-                            current = mn
-                        }
-                    } else if inside {
-                        out[peaks] = current
-                        peaks += 1
-                        inside = false
+                    run = (run &+ 1) &* Int(unsafeBitCast(x > 0, to: UInt8.self))
+                    var mn = x
+                    for j in max(0, i + 1 - length)..<i {
+                        let y = sign * r[j]
+                        mn = y < mn ? y : mn
                     }
+                    let full = run >= length
+                    out[peaks] = current
+                    peaks &+= Int(unsafeBitCast(inside, to: UInt8.self) & ~unsafeBitCast(full, to: UInt8.self) & 1)
+                    let grown = !inside || mn > current ? mn : current
+                    current = full ? grown : current
+                    inside = full
                 }
             }
         }

@@ -26,21 +26,26 @@ enum Seasonality {
         var grouped: [Double] = []
         var shifted: [Double] = []
         var scratch: [Double] = []
+        var spare: [Double] = []
         swap(&grouped, &w.b)
         swap(&shifted, &w.a)
         swap(&scratch, &w.c)
+        swap(&spare, &w.d)
         defer {
             swap(&grouped, &w.b)
             swap(&shifted, &w.a)
             swap(&scratch, &w.c)
+            swap(&spare, &w.d)
         }
         return values.withUnsafeBufferPointer { v in
             bucket.withUnsafeBufferPointer { bk in
                 grouped.withUnsafeMutableBufferPointer { g in
                     shifted.withUnsafeMutableBufferPointer { a in
                         scratch.withUnsafeMutableBufferPointer { t in
-                            offsets(v: v, bk: bk, g: g, a: a, t: t, blocks: blocks, dayMedian: dayMedian,
-                                    bucketsFrom: bucketsFrom, c: c, flat: flat)
+                            spare.withUnsafeMutableBufferPointer { s in
+                                offsets(v: v, bk: bk, g: g, a: a, t: t, s: s, blocks: blocks, dayMedian: dayMedian,
+                                        bucketsFrom: bucketsFrom, c: c, flat: flat)
+                            }
                         }
                     }
                 }
@@ -51,10 +56,11 @@ enum Seasonality {
     /// The body of `hourOfWeekOffsets` on buffer pointers: `v` the values,
     /// `bk` their buckets (from `bucketsFrom`), `g` and `a` the deviations
     /// grouped by bucket (without and with the weekly day shift), `t`
-    /// scratch for the selections.
+    /// scratch for the selections and `s` for the long ones.
     private static func offsets(v: UnsafeBufferPointer<Double>, bk: UnsafeBufferPointer<UInt8>,
                                 g: UnsafeMutableBufferPointer<Double>, a: UnsafeMutableBufferPointer<Double>,
-                                t: UnsafeMutableBufferPointer<Double>, blocks: Blocks, dayMedian: [Double],
+                                t: UnsafeMutableBufferPointer<Double>, s: UnsafeMutableBufferPointer<Double>,
+                                blocks: Blocks, dayMedian: [Double],
                                 bucketsFrom: Int, c: LearnerConfiguration, flat: Offsets) -> Offsets
     {
         // Deviations grouped by hour-of-week bucket (counting sort).
@@ -103,7 +109,7 @@ enum Seasonality {
         }
         // The MAD around 0 of all deviations, formed as `RobustStats.mad` does.
         for j in 0..<total { t[j] = abs(g[j] - 0) }
-        let rawSpread = RobustStats.quantile(t, count: total, 0.5)
+        let rawSpread = RobustStats.quantile(t, count: total, 0.5, scratch: s)
         // Only whether the daily profile shrinks the spread enough matters,
         // not by how much: a counting pass decides it exactly.
         let hasDaily = rawSpread > 0
@@ -150,7 +156,7 @@ enum Seasonality {
                     n += 1
                 }
             }
-            let base = RobustStats.quantile(t, count: n, 0.5)
+            let base = RobustStats.quantile(t, count: n, 0.5, scratch: s)
             hasWeekly = base > 0
                 && spread(UnsafeBufferPointer(a), counts, { weekly[$0] }, isBelow: base * (1 - c.seasonMinimumGain))
         }
