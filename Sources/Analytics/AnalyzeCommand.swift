@@ -54,6 +54,7 @@ public struct AnalyzeError: Error, Sendable, CustomStringConvertible {
 public enum AnalyzeCommand {
     public static func run(_ options: AnalyzeOptions, logger: Logger) throws(AnalyzeError) -> AnalyzeOutcome {
         let now = options.now ?? Int64(Date().timeIntervalSince1970)
+        RRDFile.keepLargeBuffersInHeap()
         var outcome = AnalyzeOutcome()
         var files: [SourceFile] = []
         for dir in options.rrdDirectories {
