@@ -280,6 +280,9 @@ enum Excursions {
         var inside = false
         var run = 0
         let sign = upward ? 1.0 : -1.0
+        let count = min(count, r.count)
+        // Every row writes a (provisional) peak: room for `count` of them.
+        if scratch.count < count { scratch.append(contentsOf: repeatElement(0, count: count - scratch.count)) }
         r.withUnsafeBufferPointer { r in
             scratch.withUnsafeMutableBufferPointer { out in
                 // Without data-dependent branches: the run minimum is
