@@ -54,6 +54,7 @@ public struct AnalyzeError: Error, Sendable, CustomStringConvertible {
 public enum AnalyzeCommand {
     public static func run(_ options: AnalyzeOptions, logger: Logger) throws(AnalyzeError) -> AnalyzeOutcome {
         let now = options.now ?? Int64(Date().timeIntervalSince1970)
+        RRDFile.keepLargeBuffersInHeap()
         var outcome = AnalyzeOutcome()
         var files: [SourceFile] = []
         for dir in options.rrdDirectories {
@@ -95,8 +96,22 @@ public enum AnalyzeCommand {
         if let dir = options.profileDirectory {
             removeStaleProfiles(in: dir, keep: Set(results.compactMap(\.profilePath)), messages: &outcome.messages)
         }
+        // The Nagios file and the report are rendered side by side: the
+        // workers are done, and on 2 cores this tail was all wall time.
+        let texts = RenderedTexts()
+        let rendered = results
+        let graphs = options.reportDirectory == nil ? [] : state.takeGraphs()
+        let wantsConfig = options.nagiosConfig != nil
+        let wantsReport = options.reportDirectory != nil
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 && wantsConfig {
+                texts.setConfig(NagiosConfigWriter.render(rendered, info: info))
+            } else if part == 1 && wantsReport {
+                texts.setReport(ReportWriter.render(metrics: rendered.map(\.analysis), graphs: graphs, info: info))
+            }
+        }
         if let path = options.nagiosConfig {
-            let text = NagiosConfigWriter.render(results, info: info)
+            let text = texts.config ?? NagiosConfigWriter.render(results, info: info)
             do {
                 let result: AtomicReplace.Outcome
                 if let main = options.validateWith {
@@ -126,7 +141,7 @@ public enum AnalyzeCommand {
         if let dir = options.reportDirectory {
             do {
                 try makeDirectories(dir)
-                let html = ReportWriter.render(metrics: results.map(\.analysis), graphs: state.takeGraphs(), info: info)
+                let html = texts.report ?? ReportWriter.render(metrics: results.map(\.analysis), graphs: graphs, info: info)
                 try AtomicReplace.write(path: dir + "/index.html", contents: html)
             } catch {
                 throw AnalyzeError("cannot write the report: \(error)")
@@ -235,6 +250,18 @@ struct Worker {
             state.add(ConfiguredMetric(analysis: analysis, profilePath: profilePath))
         }
     }
+}
+
+/// The Nagios file and the report, rendered on two threads.
+final class RenderedTexts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var configText: String?
+    private var reportText: String?
+
+    func setConfig(_ text: String) { lock.withLock { configText = text } }
+    func setReport(_ text: String) { lock.withLock { reportText = text } }
+    var config: String? { lock.withLock { configText } }
+    var report: String? { lock.withLock { reportText } }
 }
 
 /// What the workers share, behind one lock.

@@ -77,7 +77,11 @@ public struct Baseline: Sendable, Hashable {
             hi = max(hi, w.a[i])
         }
         // Robust spread of the values (ignores the most extreme ones).
-        let spread = RobustStats.quantiles(&w.a, count: present, low: c.spreadQuantile, high: 1 - c.spreadQuantile)
+        let spread = w.a.withUnsafeMutableBufferPointer { a in
+            w.d.withUnsafeMutableBufferPointer { d in
+                RobustStats.quantiles(a, count: present, low: c.spreadQuantile, high: 1 - c.spreadQuantile, scratch: d)
+            }
+        }
         let hist = first..<(last + 1)
         // Hour-of-week bucket of every index from `first` (computed once).
         w.fillBuckets(series: series, from: first, to: endIndex)
@@ -99,42 +103,65 @@ public struct Baseline: Sendable, Hashable {
         }
         let season = Seasonality.hourOfWeekOffsets(series: series, blocks: blocks, dayMedian: seasonDays,
                                                    bucketsFrom: first, configuration: c, workspace: &w)
-        // Deseasonalised daily levels.
+        // Deseasonalised daily levels, then the day-ahead residuals: each
+        // day against the level of the day before (the first day against
+        // itself when it is the only one). Missing values are written and
+        // then overwritten (no branch); NaN residuals keep their place.
         var dayLevel = [Double](repeating: .nan, count: blocks.count)
-        for k in 0..<blocks.count {
-            var n = 0
-            for i in blocks[k] where !values[i].isNaN {
-                w.c[n] = values[i] - season.offsets[Int(bucket[i - first])]
-                n += 1
-            }
-            if n > 0 { dayLevel[k] = RobustStats.median(&w.c, count: n) }
-        }
-        // The level in force next: the median of the most recent `levelWindow`.
         let levelSteps = Int(max(1, c.levelWindowSeconds / series.step))
-        var n = 0
-        for i in max(first, endIndex - levelSteps)..<endIndex where !values[i].isNaN {
-            w.c[n] = values[i] - season.offsets[Int(bucket[i - first])]
-            n += 1
-        }
-        let level = n > 0 ? RobustStats.median(&w.c, count: n) : dayLevel[blocks.count - 1]
-        // Day-ahead residuals: each day against the level of the day before
-        // (the first day against itself when it is the only one).
+        var level = Double.nan
         var m = 0
-        let firstJudged = blocks.count > 1 ? 1 : 0
-        for k in firstJudged..<blocks.count {
-            var ref = k > 0 ? dayLevel[k - 1] : dayLevel[k]
-            if ref.isNaN { ref = dayLevel[k] }
-            for i in blocks[k] {
-                let v = values[i]
-                w.b[m] = v.isNaN || ref.isNaN
-                    ? .nan : v - ref - season.offsets[Int(bucket[i - first])]
-                m += 1
+        let offsets = season.offsets
+        values.withUnsafeBufferPointer { v in
+            offsets.withUnsafeBufferPointer { o in
+                bucket.withUnsafeBufferPointer { bk in
+                    w.c.withUnsafeMutableBufferPointer { scratch in
+                        for k in 0..<blocks.count {
+                            var n = 0
+                            for i in blocks[k] {
+                                let x = v[i]
+                                scratch[n] = x - o[Int(bk[i - first])]
+                                n &+= x.isNaN ? 0 : 1
+                            }
+                            if n > 0 { dayLevel[k] = RobustStats.quantile(scratch, count: n, 0.5) }
+                        }
+                        // The level in force next: the median of the most
+                        // recent `levelWindow` (the last block when that is a day).
+                        if levelSteps == perDay {
+                            level = dayLevel[blocks.count - 1]
+                        } else {
+                            var n = 0
+                            for i in max(first, endIndex - levelSteps)..<endIndex {
+                                let x = v[i]
+                                scratch[n] = x - o[Int(bk[i - first])]
+                                n &+= x.isNaN ? 0 : 1
+                            }
+                            level = n > 0 ? RobustStats.quantile(scratch, count: n, 0.5) : dayLevel[blocks.count - 1]
+                        }
+                    }
+                    w.b.withUnsafeMutableBufferPointer { out in
+                        let firstJudged = blocks.count > 1 ? 1 : 0
+                        for k in firstJudged..<blocks.count {
+                            var ref = k > 0 ? dayLevel[k - 1] : dayLevel[k]
+                            if ref.isNaN { ref = dayLevel[k] }
+                            for i in blocks[k] {
+                                let x = v[i]
+                                out[m] = x.isNaN || ref.isNaN ? .nan : x - ref - o[Int(bk[i - first])]
+                                m += 1
+                            }
+                        }
+                    }
+                }
             }
         }
         // Robust σ of the residuals.
         let rn = RobustStats.gather(w.b, 0..<m, into: &w.c)
-        let rMedian = RobustStats.median(&w.c, count: rn)
-        var sigma = RobustStats.mad(&w.c, count: rn, center: rMedian) * RobustStats.madToSigma
+        var sigma = w.c.withUnsafeMutableBufferPointer { r in
+            w.d.withUnsafeMutableBufferPointer { d in
+                let rMedian = RobustStats.quantile(r, count: rn, 0.5, scratch: d)
+                return RobustStats.mad(r, count: rn, center: rMedian, scratch: d)
+            }
+        } * RobustStats.madToSigma
         var floor = max((spread.high - spread.low) * c.minimumSigmaFractionOfRange, abs(level) * 1e-3, 1e-9)
         // A flat history (no robust spread at all, e.g. a metric that is
         // always 0) says nothing about the size of normal changes: an
@@ -245,33 +272,38 @@ enum Excursions {
                       scratch: inout [Double]) -> Double
     {
         // Peak of each excursion: an excursion is a maximal stretch where the
-        // run-minimum is > 0.
+        // run-minimum is > 0. Once a run is `runLength` long, its last
+        // `runLength` values are read back from `r` (no ring buffer).
+        let length = max(1, runLength)
         var peaks = 0
         var current = 0.0
         var inside = false
         var run = 0
-        var window = [Double](repeating: 0, count: max(1, runLength))
-        for i in 0..<count {
-            let x = upward ? r[i] : -r[i]
-            if x.isNaN || x <= 0 {
-                run = 0
-            } else {
-                window[run % window.count] = x
-                run += 1
-            }
-            if run >= window.count {
-                var mn = Double.infinity
-                for v in window where v < mn { mn = v }
-                if !inside {
-                    inside = true
-                    current = mn
-                } else if mn > current {
-                    current = mn
+        let sign = upward ? 1.0 : -1.0
+        let count = min(count, r.count)
+        // Every row writes a (provisional) peak: room for `count` of them.
+        if scratch.count < count { scratch.append(contentsOf: repeatElement(0, count: count - scratch.count)) }
+        r.withUnsafeBufferPointer { r in
+            scratch.withUnsafeMutableBufferPointer { out in
+                // Without data-dependent branches: the run minimum is
+                // always formed, the peak always written and kept only when
+                // an excursion ends.
+                for i in 0..<count {
+                    let x = sign * r[i]
+                    // Not NaN and > 0.
+                    run = (run &+ 1) &* Int(unsafeBitCast(x > 0, to: UInt8.self))
+                    var mn = x
+                    for j in max(0, i + 1 - length)..<i {
+                        let y = sign * r[j]
+                        mn = y < mn ? y : mn
+                    }
+                    let full = run >= length
+                    out[peaks] = current
+                    peaks &+= Int(unsafeBitCast(inside, to: UInt8.self) & ~unsafeBitCast(full, to: UInt8.self) & 1)
+                    let grown = !inside || mn > current ? mn : current
+                    current = full ? grown : current
+                    inside = full
                 }
-            } else if inside {
-                scratch[peaks] = current
-                peaks += 1
-                inside = false
             }
         }
         if inside {

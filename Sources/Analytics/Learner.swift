@@ -137,6 +137,8 @@ public struct LearnerWorkspace: Sendable {
     var a: [Double] = []
     var b: [Double] = []
     var c: [Double] = []
+    /// Scratch for the long selections (`RobustStats.orderStatistics`).
+    var d: [Double] = []
     /// Hour-of-week bucket of each index, from `fillBuckets`.
     var buckets: [UInt8] = []
 
@@ -174,6 +176,7 @@ public struct LearnerWorkspace: Sendable {
             a = [Double](repeating: 0, count: n)
             b = [Double](repeating: 0, count: n)
             c = [Double](repeating: 0, count: n)
+            d = [Double](repeating: 0, count: n)
         }
     }
 }

@@ -113,8 +113,16 @@ public enum ProfileStore {
     }
 }
 
-/// `mkdir -p`.
+/// `mkdir -p`. The whole path is tried first: writing one profile per
+/// metric, its directory (or its parent) usually exists already, so one
+/// or two `mkdir` calls do instead of one per component.
 public func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(FileError) {
+    func made(_ p: String) -> Bool { mkdir(p, mode) == 0 || errno == EEXIST }
+    if made(path) { return }
+    if errno == ENOENT {
+        let parent = parentDirectory(path)
+        if parent != path && made(parent) && made(path) { return }
+    }
     var current = path.hasPrefix("/") ? "" : "."
     for part in path.split(separator: "/") {
         current += "/" + part

@@ -20,9 +20,14 @@ public enum RobustStats {
         return buffer.withUnsafeMutableBufferPointer { quantile($0, count: count, q) }
     }
 
-    /// Same on a buffer pointer (for hot loops that already hold one).
-    static func quantile(_ b: UnsafeMutableBufferPointer<Double>, count: Int, _ q: Double) -> Double {
-        quantile(b, count: count, q, orderedFrom: count)
+    /// Same on a buffer pointer (for hot loops that already hold one);
+    /// `scratch` (at least `count` long) spares long selections an
+    /// allocation.
+    static func quantile(_ b: UnsafeMutableBufferPointer<Double>, count: Int, _ q: Double,
+                         scratch: UnsafeMutableBufferPointer<Double>? = nil) -> Double
+    {
+        guard count > 0 else { return .nan }
+        return quantile(b, count: count, q, orderedFrom: count, scratch: scratch)
     }
 
     /// The `low` and `high` quantiles (low ≤ high) of `buffer[0..<count]`
@@ -32,12 +37,20 @@ public enum RobustStats {
         -> (low: Double, high: Double)
     {
         guard count > 0 else { return (.nan, .nan) }
-        return buffer.withUnsafeMutableBufferPointer { b in
-            let h = quantile(b, count: count, high, orderedFrom: count)
-            // Everything from the rank of `high` on is ≥ everything before it.
-            let l = quantile(b, count: count, low, orderedFrom: rank(count, high))
-            return (l, h)
-        }
+        return buffer.withUnsafeMutableBufferPointer { quantiles($0, count: count, low: low, high: high) }
+    }
+
+    /// Same on a buffer pointer, with `scratch` as in `quantile`.
+    static func quantiles(_ b: UnsafeMutableBufferPointer<Double>, count: Int, low: Double, high: Double,
+                          scratch: UnsafeMutableBufferPointer<Double>? = nil) -> (low: Double, high: Double)
+    {
+        guard count > 0 else { return (.nan, .nan) }
+        let h = quantile(b, count: count, high, orderedFrom: count, scratch: scratch)
+        // Long buffers are not reordered (`orderStatistics`); in short ones
+        // everything from the rank of `high` on is now ≥ everything before it.
+        let l = quantile(b, count: count, low, orderedFrom: count >= sampledMinimum ? count : rank(count, high),
+                         scratch: scratch)
+        return (l, h)
     }
 
     /// The index of the lower order statistic used for quantile `q`.
@@ -49,12 +62,17 @@ public enum RobustStats {
     /// known to be ≥ every value before `limit` and `b[limit]` is their
     /// smallest: only the front part is searched.
     private static func quantile(_ b: UnsafeMutableBufferPointer<Double>, count: Int, _ q: Double,
-                                 orderedFrom limit: Int) -> Double
+                                 orderedFrom limit: Int, scratch: UnsafeMutableBufferPointer<Double>?) -> Double
     {
         let pos = min(max(q, 0), 1) * Double(count - 1)
         let lo = Int(pos)
         let frac = pos - Double(lo)
         let limit = lo < limit ? limit : count
+        if limit == count && count >= sampledMinimum {
+            let (a, next) = orderStatistics(b, count: count, lo, withNext: frac > 0 && lo + 1 < count,
+                                            scratch: scratch)
+            return frac > 0 && lo + 1 < count ? a + (next - a) * frac : a
+        }
         select(b, lo, 0, limit - 1)
         let a = b[lo]
         guard frac > 0, lo + 1 < count else { return a }
@@ -70,6 +88,91 @@ public enum RobustStats {
         return a + (next - a) * frac
     }
 
+    /// From this many values on, `quantile` uses `orderStatistics`.
+    static let sampledMinimum = 1024
+
+    /// The order statistics of rank `k` and (when `withNext`) `k + 1` of
+    /// `b[0..<count]`, exactly, without reordering `b` in the usual case:
+    /// two pivots bracketing the rank(s) are taken from an evenly spaced
+    /// sample (a time series' neighbours are alike, so every part of it is
+    /// sampled), then one pass counts the values below the lower pivot and
+    /// copies those between the pivots into a scratch buffer, where the
+    /// rank is selected. When the ranks fall outside that window (or a NaN
+    /// is met) the whole buffer is selected in place as before.
+    static func orderStatistics(_ b: UnsafeMutableBufferPointer<Double>, count n: Int, _ k: Int, withNext: Bool,
+                                scratch: UnsafeMutableBufferPointer<Double>? = nil) -> (Double, Double)
+    {
+        let found: (Double, Double)?
+        if let scratch, scratch.count >= n {
+            found = windowed(b, count: n, k, withNext: withNext, scratch: scratch)
+        } else {
+            found = withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { t in
+                windowed(b, count: n, k, withNext: withNext, scratch: t)
+            }
+        }
+        if let found { return found }
+        select(b, k, 0, n - 1)
+        let a = b[k]
+        guard withNext else { return (a, a) }
+        var next = Double.infinity
+        for i in (k + 1)..<n {
+            let x = b[i]
+            next = x < next ? x : next
+        }
+        return (a, next)
+    }
+
+    /// The sampled path of `orderStatistics` (`nil` when the ranks fall
+    /// outside the window); `t` holds at least `n` values.
+    private static func windowed(_ b: UnsafeMutableBufferPointer<Double>, count n: Int, _ k: Int, withNext: Bool,
+                                 scratch t: UnsafeMutableBufferPointer<Double>) -> (Double, Double)?
+    {
+        let k2 = withNext ? k + 1 : k
+        // Sample of about n^(2/3) values, one in the middle of each stride.
+        let s = max(32, min(n / 4, Int(exp(log(Double(n)) * 2 / 3))))
+        let stride = n / s
+        for j in 0..<s { t[j] = b[j * stride + stride / 2] }
+        // Sample ranks ±3 standard deviations (plus one) around the wanted ones.
+        let p1 = Double(k) / Double(n)
+        let p2 = Double(k2) / Double(n)
+        let margin1 = 3 * (Double(s) * p1 * (1 - p1)).squareRoot() + 1
+        let margin2 = 3 * (Double(s) * p2 * (1 - p2)).squareRoot() + 1
+        let j1 = Int((p1 * Double(s) - margin1).rounded(.down))
+        let j2 = Int((p2 * Double(s) + margin2).rounded(.up))
+        var low = -Double.infinity
+        var high = Double.infinity
+        if j1 >= 0 {
+            select(t, j1, 0, s - 1)
+            low = t[j1]
+        }
+        if j2 < s {
+            select(t, j2, max(0, j1), s - 1)
+            high = t[j2]
+        }
+        var below = 0
+        var above = 0
+        var m = 0
+        // Without data-dependent branches (the comparisons become flags).
+        for i in 0..<n {
+            let x = b[i]
+            t[m] = x
+            m &+= Int(unsafeBitCast(x >= low, to: UInt8.self) & unsafeBitCast(x <= high, to: UInt8.self))
+            below &+= Int(unsafeBitCast(x < low, to: UInt8.self))
+            above &+= Int(unsafeBitCast(x > high, to: UInt8.self))
+        }
+        guard below + m + above == n, below <= k, k2 < below + m else { return nil }
+        let r = k - below
+        select(t, r, 0, m - 1)
+        let a = t[r]
+        guard withNext else { return (a, a) }
+        var next = Double.infinity
+        for i in (r + 1)..<m {
+            let x = t[i]
+            next = x < next ? x : next
+        }
+        return (a, next)
+    }
+
     /// The median of `buffer[0..<count]` (reorders it).
     public static func median(_ buffer: inout [Double], count: Int) -> Double {
         quantile(&buffer, count: count, 0.5)
@@ -79,10 +182,16 @@ public enum RobustStats {
     /// (overwrites the buffer with the deviations).
     public static func mad(_ buffer: inout [Double], count: Int, center: Double) -> Double {
         guard count > 0 else { return .nan }
-        return buffer.withUnsafeMutableBufferPointer { b in
-            for i in 0..<count { b[i] = abs(b[i] - center) }
-            return quantile(b, count: count, 0.5)
-        }
+        return buffer.withUnsafeMutableBufferPointer { mad($0, count: count, center: center) }
+    }
+
+    /// Same on a buffer pointer, with `scratch` as in `quantile`.
+    static func mad(_ b: UnsafeMutableBufferPointer<Double>, count: Int, center: Double,
+                    scratch: UnsafeMutableBufferPointer<Double>? = nil) -> Double
+    {
+        guard count > 0 else { return .nan }
+        for i in 0..<count { b[i] = abs(b[i] - center) }
+        return quantile(b, count: count, 0.5, scratch: scratch)
     }
 
     /// Copies the non-NaN values of `values[range]` into `buffer` (growing it

@@ -21,11 +21,53 @@ enum Seasonality {
         let values = series.values
         let bucket = w.buckets
         guard blocks.count >= c.seasonMinimumDays, series.step <= 3600 else { return flat }
+        // The workspace's buffers, taken out so that the loops below write
+        // through plain pointers (put back before returning).
+        var grouped: [Double] = []
+        var shifted: [Double] = []
+        var scratch: [Double] = []
+        var spare: [Double] = []
+        swap(&grouped, &w.b)
+        swap(&shifted, &w.a)
+        swap(&scratch, &w.c)
+        swap(&spare, &w.d)
+        defer {
+            swap(&grouped, &w.b)
+            swap(&shifted, &w.a)
+            swap(&scratch, &w.c)
+            swap(&spare, &w.d)
+        }
+        return values.withUnsafeBufferPointer { v in
+            bucket.withUnsafeBufferPointer { bk in
+                grouped.withUnsafeMutableBufferPointer { g in
+                    shifted.withUnsafeMutableBufferPointer { a in
+                        scratch.withUnsafeMutableBufferPointer { t in
+                            spare.withUnsafeMutableBufferPointer { s in
+                                offsets(v: v, bk: bk, g: g, a: a, t: t, s: s, blocks: blocks, dayMedian: dayMedian,
+                                        bucketsFrom: bucketsFrom, c: c, flat: flat)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The body of `hourOfWeekOffsets` on buffer pointers: `v` the values,
+    /// `bk` their buckets (from `bucketsFrom`), `g` and `a` the deviations
+    /// grouped by bucket (without and with the weekly day shift), `t`
+    /// scratch for the selections and `s` for the long ones.
+    private static func offsets(v: UnsafeBufferPointer<Double>, bk: UnsafeBufferPointer<UInt8>,
+                                g: UnsafeMutableBufferPointer<Double>, a: UnsafeMutableBufferPointer<Double>,
+                                t: UnsafeMutableBufferPointer<Double>, s: UnsafeMutableBufferPointer<Double>,
+                                blocks: Blocks, dayMedian: [Double],
+                                bucketsFrom: Int, c: LearnerConfiguration, flat: Offsets) -> Offsets
+    {
         // Deviations grouped by hour-of-week bucket (counting sort).
         var counts = [Int](repeating: 0, count: 169)
         for k in 0..<blocks.count where !dayMedian[k].isNaN {
-            for i in blocks[k] where !values[i].isNaN {
-                counts[Int(bucket[i - bucketsFrom]) + 1] += 1
+            for i in blocks[k] where !v[i].isNaN {
+                counts[Int(bk[i - bucketsFrom]) + 1] += 1
             }
         }
         for b in 0..<168 { counts[b + 1] += counts[b] }
@@ -38,9 +80,10 @@ enum Seasonality {
         var daysInBucket = [Int](repeating: 0, count: 168)
         var lastDay = [Int](repeating: -1, count: 168)
         for k in 0..<blocks.count where !dayMedian[k].isNaN {
-            for i in blocks[k] where !values[i].isNaN {
-                let b = Int(bucket[i - bucketsFrom])
-                w.b[fill[b]] = values[i] - dayMedian[k]
+            let median = dayMedian[k]
+            for i in blocks[k] where !v[i].isNaN {
+                let b = Int(bk[i - bucketsFrom])
+                g[fill[b]] = v[i] - median
                 fill[b] += 1
                 if lastDay[b] != k {
                     lastDay[b] = k
@@ -58,17 +101,21 @@ enum Seasonality {
             for d in 0..<7 {
                 let b = d * 24 + h
                 for j in counts[b]..<counts[b + 1] {
-                    w.c[n] = w.b[j]
+                    t[n] = g[j]
                     n += 1
                 }
             }
-            daily[h] = n > 0 ? RobustStats.median(&w.c, count: n) : 0
+            daily[h] = n > 0 ? RobustStats.quantile(t, count: n, 0.5) : 0
         }
-        for j in 0..<total { w.c[j] = w.b[j] }
-        let rawSpread = RobustStats.mad(&w.c, count: total, center: 0)
-        let dailySpread = spread(w.b, counts, { daily[$0 % 24] }, &w.c)
-        let hasDaily = rawSpread > 0 && dailySpread < rawSpread * (1 - c.seasonMinimumGain)
-        var weekly = zero
+        // The MAD around 0 of all deviations, formed as `RobustStats.mad` does.
+        for j in 0..<total { t[j] = abs(g[j] - 0) }
+        let rawSpread = RobustStats.quantile(t, count: total, 0.5, scratch: s)
+        // Only whether the daily profile shrinks the spread enough matters,
+        // not by how much: a counting pass decides it exactly.
+        let hasDaily = rawSpread > 0
+            && spread(UnsafeBufferPointer(g), counts, { daily[$0 % 24] },
+                      isBelow: rawSpread * (1 - c.seasonMinimumGain))
+        var weekly = flat.offsets
         var hasWeekly = false
         if blocks.count >= 7 * c.seasonMinimumWeeks {
             // Weekly offsets are relative to the week's level (the median of
@@ -83,29 +130,39 @@ enum Seasonality {
             }
             var fill = counts
             for k in 0..<blocks.count where !dayMedian[k].isNaN {
-                for i in blocks[k] where !values[i].isNaN {
-                    let b = Int(bucket[i - bucketsFrom])
-                    w.a[fill[b]] = values[i] - dayMedian[k] + dayShift[k]
+                let median = dayMedian[k]
+                let shift = dayShift[k]
+                for i in blocks[k] where !v[i].isNaN {
+                    let b = Int(bk[i - bucketsFrom])
+                    a[fill[b]] = v[i] - median + shift
                     fill[b] += 1
                 }
             }
             for b in 0..<168 {
                 var n = 0
                 for j in counts[b]..<counts[b + 1] {
-                    w.c[n] = w.a[j]
+                    t[n] = a[j]
                     n += 1
                 }
                 weekly[b] = n > 0 && daysInBucket[b] >= c.seasonMinimumWeeks
-                    ? RobustStats.median(&w.c, count: n) : daily[b % 24]
+                    ? RobustStats.quantile(t, count: n, 0.5) : daily[b % 24]
             }
             // Compared on the same deviations: the daily profile vs the weekly one.
-            let weeklySpread = spread(w.a, counts, { weekly[$0] }, &w.c)
-            let base = spread(w.a, counts, { hasDaily ? daily[$0 % 24] : 0 }, &w.c)
-            hasWeekly = base > 0 && weeklySpread < base * (1 - c.seasonMinimumGain)
+            var n = 0
+            for b in 0..<168 {
+                let o = hasDaily ? daily[b % 24] : 0
+                for j in counts[b]..<counts[b + 1] {
+                    t[n] = abs(a[j] - o - 0)
+                    n += 1
+                }
+            }
+            let base = RobustStats.quantile(t, count: n, 0.5, scratch: s)
+            hasWeekly = base > 0
+                && spread(UnsafeBufferPointer(a), counts, { weekly[$0] }, isBelow: base * (1 - c.seasonMinimumGain))
         }
         if hasWeekly { return Offsets(offsets: weekly, daily: hasDaily, weekly: true) }
         if hasDaily {
-            var offsets = zero
+            var offsets = flat.offsets
             for b in 0..<168 { offsets[b] = daily[b % 24] }
             return Offsets(offsets: offsets, daily: true, weekly: false)
         }
@@ -113,7 +170,7 @@ enum Seasonality {
     }
 
     /// MAD of the bucketed deviations after subtracting `offset(bucket)`.
-    private static func spread(_ grouped: [Double], _ starts: [Int], _ offset: (Int) -> Double,
+    static func spread(_ grouped: [Double], _ starts: [Int], _ offset: (Int) -> Double,
                                _ scratch: inout [Double]) -> Double
     {
         var n = 0
@@ -125,6 +182,50 @@ enum Seasonality {
             }
         }
         return RobustStats.mad(&scratch, count: n, center: 0)
+    }
+
+    /// Whether `spread(grouped, starts, offset, _)` < `threshold`, decided
+    /// exactly without selecting: with `c` deviations below the threshold,
+    /// the median's order statistic (rank `k`) is below it when `c > k`;
+    /// when the median interpolates between ranks `k` and `k + 1` and only
+    /// the first is below, those two are the largest deviation below the
+    /// threshold and the smallest one not below it, and the median is
+    /// computed from them as `RobustStats.quantile` does.
+    static func spread(_ grouped: [Double], _ starts: [Int], _ offset: (Int) -> Double, isBelow threshold: Double)
+        -> Bool
+    {
+        grouped.withUnsafeBufferPointer { spread($0, starts, offset, isBelow: threshold) }
+    }
+
+    static func spread(_ g: UnsafeBufferPointer<Double>, _ starts: [Int], _ offset: (Int) -> Double,
+                       isBelow threshold: Double) -> Bool
+    {
+        var n = 0
+        var below = 0
+        var largestBelow = -Double.infinity
+        var smallestOther = Double.infinity
+        for b in 0..<168 {
+            let o = offset(b)
+            for j in starts[b]..<starts[b + 1] {
+                // The deviation exactly as `RobustStats.mad` forms it.
+                let d = abs(g[j] - o - 0)
+                if d < threshold {
+                    below += 1
+                    largestBelow = d > largestBelow ? d : largestBelow
+                } else {
+                    smallestOther = d < smallestOther ? d : smallestOther
+                }
+            }
+            n += starts[b + 1] - starts[b]
+        }
+        guard n > 0 else { return false }
+        let pos = 0.5 * Double(n - 1)
+        let k = Int(pos)
+        let frac = pos - Double(k)
+        if frac > 0 && k + 1 < n && below == k + 1 {
+            return largestBelow + (smallestOther - largestBelow) * frac < threshold
+        }
+        return below > k
     }
 
     /// Slope per day of the daily levels (Theil–Sen: median of pairwise slopes).

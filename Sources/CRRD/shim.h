@@ -11,4 +11,7 @@
 // syncfs(2): glibc declares it only under _GNU_SOURCE. Used to make RRD
 // writes durable (one call per spool file instead of an fsync per RRD).
 extern int syncfs(int fd);
+
+// mallopt(3), for RRDFile.keepLargeBuffersInHeap.
+#include <malloc.h>
 #endif

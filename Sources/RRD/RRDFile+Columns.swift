@@ -43,3 +43,22 @@ extension RRDFile {
         }
     }
 }
+
+extension RRDFile {
+    /// For a process that fetches file after file: serve allocations up
+    /// to 4 MB from the heap and trim it only above 16 MB. Wraps glibc's
+    /// `mallopt(M_MMAP_THRESHOLD)` and `mallopt(M_TRIM_THRESHOLD)`.
+    ///
+    /// librrd's fetch buffer and the columns copied from it (~130 KB each
+    /// for 8 weeks at 5 minutes) sit just above glibc's default mmap
+    /// threshold, and once freed at the top of a thread's heap glibc gives
+    /// the pages back: either way every file paid for fresh pages (page
+    /// faults, munmap). With this the same pages are reused file after
+    /// file; memory stays bounded by the largest file's buffers.
+    public static func keepLargeBuffersInHeap() {
+        #if canImport(Glibc)
+        _ = mallopt(M_MMAP_THRESHOLD, 4 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 16 << 20)
+        #endif
+    }
+}

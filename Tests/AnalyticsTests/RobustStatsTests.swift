@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct RobustStatsTests {
     /// Quantiles by quickselect agree with a full sort (NumPy's "linear" method).
-    @Test(arguments: [1, 2, 3, 15, 16, 17, 100, 1001])
+    @Test(arguments: [1, 2, 3, 15, 16, 17, 100, 1001, 1024, 4097, 16128])
     func quantileMatchesSorting(count: Int) {
         var noise = Synthetic.Noise(seed: UInt64(count))
         let values = (0..<count).map { _ in (noise.uniform() * 20).rounded() }  // with ties
@@ -32,5 +32,57 @@ import Testing
         let n = RobustStats.gather([1, .nan, 3, .nan, 5], 0..<5, into: &buffer)
         #expect(n == 3)
         #expect(Array(buffer.prefix(3)) == [1, 3, 5])
+    }
+
+    /// Long buffers take the sampled path: exact on shapes a time series
+    /// has (sorted like a trend, a repeating cycle, constant runs, one
+    /// outlier block) and with several quantiles asked from one buffer.
+    @Test(arguments: ["trend", "falling", "cycle", "steps", "constant", "outliers"])
+    func sampledSelectionMatchesSorting(shape: String) {
+        let n = 16_128
+        var noise = Synthetic.Noise(seed: 7)
+        let values: [Double] = (0..<n).map { i in
+            switch shape {
+            case "trend": return Double(i) * 0.5
+            case "falling": return -Double(i)
+            case "cycle": return Double(i % 288)
+            case "steps": return Double(i / 2000)
+            case "constant": return 4
+            default: return i >= 8000 && i < 8400 ? 1e6 : noise.uniform()
+            }
+        }
+        let sorted = values.sorted()
+        for q in [0.0, 0.01, 0.25, 0.5, 0.75, 0.99, 1.0] {
+            let pos = q * Double(n - 1)
+            let lo = Int(pos)
+            let expected = sorted[lo] + (sorted[min(lo + 1, n - 1)] - sorted[lo]) * (pos - Double(lo))
+            var buffer = values
+            #expect(RobustStats.quantile(&buffer, count: n, q) == expected, "\(shape) q=\(q)")
+        }
+        var buffer = values
+        let spread = RobustStats.quantiles(&buffer, count: n, low: 0.01, high: 0.99)
+        var again = values
+        #expect(spread.low == RobustStats.quantile(&again, count: n, 0.01))
+        again = values
+        #expect(spread.high == RobustStats.quantile(&again, count: n, 0.99))
+    }
+
+    /// The counting comparison of the seasonal spreads decides exactly what
+    /// the MAD compared with the threshold decides, also at the threshold
+    /// itself and between the two middle order statistics.
+    @Test(arguments: [1, 2, 7, 168, 169, 1000])
+    func spreadComparisonMatchesMAD(count: Int) {
+        var noise = Synthetic.Noise(seed: UInt64(count))
+        let values = (0..<count).map { _ in (noise.uniform() * 40).rounded() - 20 }
+        // All values in bucket 0 and a constant offset for every bucket.
+        var starts = [Int](repeating: count, count: 169)
+        starts[0] = 0
+        var scratch = [Double](repeating: 0, count: count)
+        let mad = Seasonality.spread(values, starts, { _ in 1.5 }, &scratch)
+        var candidates = [mad, mad.nextUp, mad.nextDown, 0, 100, -1, .nan]
+        for v in values { candidates.append(abs(v - 1.5)) }
+        for t in candidates {
+            #expect(Seasonality.spread(values, starts, { _ in 1.5 }, isBelow: t) == (mad < t), "t=\(t)")
+        }
     }
 }
