@@ -9,17 +9,19 @@ struct MountTableTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/mounts").path
 
-    /// A fixture root whose `/etc/mtab` is the named fixture file.
-    func root(with fixture: String) throws -> SystemRoot {
+    /// The mount table of a fixture root whose `/etc/mtab` is the named
+    /// fixture file; the root is removed again once it has been read.
+    func readTable(_ fixture: String) throws -> [MountEntry] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-mtab-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("etc"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.fixtures + "/" + fixture,
                                          toPath: dir.appendingPathComponent("etc/mtab").path)
-        return SystemRoot(path: dir.path)
+        return try MountTable.read(root: SystemRoot(path: dir.path))
     }
 
     @Test func debianTableInFileOrder() throws {
-        let entries = try MountTable.read(root: root(with: "mtab-debian12"))
+        let entries = try readTable("mtab-debian12")
         #expect(entries.count == 17)
         #expect(entries.map(\.mountPoint).prefix(6) == ["/proc", "/sys", "/dev", "/dev/shm", "/dev/pts", "/"])
         let rootFS = try #require(entries.first { $0.mountPoint == "/" })
@@ -28,7 +30,7 @@ struct MountTableTests {
     }
 
     @Test func octalEscapesAreDecoded() throws {
-        let entries = try MountTable.read(root: root(with: "mtab-debian12"))
+        let entries = try readTable("mtab-debian12")
         #expect(entries.contains { $0.mountPoint == "/srv/data files" && $0.type == "xfs" })
     }
 
@@ -38,20 +40,20 @@ struct MountTableTests {
         ("/proc/sys/fs/binfmt_misc", true), ("/media/cdrom", false),
     ])
     func dummyFileSystems(_ c: (String, Bool)) throws {
-        let entries = try MountTable.read(root: root(with: "mtab-debian12"))
+        let entries = try readTable("mtab-debian12")
         let e = try #require(entries.first { $0.mountPoint == c.0 })
         #expect(e.isDummy == c.1)
     }
 
     @Test(arguments: [("/home", true), ("/mnt/nas", true), ("/mnt/smb3", false), ("/", false), ("/srv/data files", false)])
     func remoteFileSystems(_ c: (String, Bool)) throws {
-        let entries = try MountTable.read(root: root(with: "mtab-debian12"))
+        let entries = try readTable("mtab-debian12")
         let e = try #require(entries.first { $0.mountPoint == c.0 })
         #expect(e.isRemote == c.1)
     }
 
     @Test func commentsBlankLinesTabsAndShortLines() throws {
-        let entries = try MountTable.read(root: root(with: "mtab-edge"))
+        let entries = try readTable("mtab-edge")
         #expect(entries == [
             MountEntry(device: "/dev/sda1", mountPoint: "/boot", type: "ext2", options: "rw"),
             MountEntry(device: "weird\\name", mountPoint: "/mnt/tab\tin\nnl\\x", type: "ext4", options: ""),
