@@ -41,7 +41,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .target(name: "Analytics", dependencies: ["NagiosPlugin", "RRD", "Collector", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "vigil-analytics", dependencies: [
-            "Analytics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Analytics", "NagiosPlugin", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(

@@ -1,7 +1,8 @@
 // Replays a series through the production pipeline, the way cron + Nagios
 // would have run it: thresholds re-learned every `relearnInterval` seconds
 // of data time from the rows before that moment only, every row judged by
-// the thresholds in force, Nagios soft/hard states decide notifications.
+// the thresholds in force (with check_baseline's spike latch), Nagios
+// soft/hard states decide notifications.
 
 import NagiosPlugin
 
@@ -35,6 +36,11 @@ public struct BacktestConfiguration: Sendable, Hashable {
     /// No alarm is scored in the first min(fraction × rows, maximum) rows.
     public var probationFraction = 0.15
     public var probationMaximum = 750
+    /// The spike latch check_baseline applies (`SpikeLatch`): minimum
+    /// excess beyond the critical limit, in warning-to-critical gaps, and
+    /// the number of checks after the spike that stay non-OK (0 = off).
+    public var spikeFactor = SpikeLatch.defaultFactor
+    public var latchLength = SpikeLatch.defaultLength
 
     public init() {}
 }
@@ -60,6 +66,7 @@ public enum Backtest {
         var workspace = LearnerWorkspace()
         let id = MetricID(host: "backtest", service: "", label: "value")
         var analysis: MetricAnalysis? = nil
+        var latch = SpikeLatch(factor: c.spikeFactor, length: c.latchLength)
         var nextLearn = nextMoment(after: first.time, c)
         for (i, row) in rows.enumerated() {
             if row.time >= nextLearn {
@@ -72,7 +79,11 @@ public enum Backtest {
                                            workspace: &workspace)
                 nextLearn = moment + c.relearnInterval
             }
-            let status = analysis?.status(of: row.value, at: row.time) ?? .ok
+            // Judged as check_baseline judges it (same evaluator, same latch).
+            var status = Status.ok
+            if let limits = analysis?.limits(at: row.time) {
+                status = latch.judge(row.value, limits: limits, at: row.time).status
+            }
             let notify = machine.check(status, at: row.time)
             out[i] = notify && i >= probation
         }

@@ -1,29 +1,36 @@
 // How a value is judged against learned thresholds: exactly what Nagios
 // does with `-w`/`-c` ranges (`lo:hi`, endpoints inclusive, critical
-// before warning), plus the time-of-week band in force.
+// before warning), with the band check_baseline uses at that time. The
+// judging itself (and the spike latch) is NagiosPlugin's `BandLimits` /
+// `SpikeLatch`, the same code check_baseline runs.
 
 import NagiosPlugin
 
 extension ThresholdBand {
+    /// The limits as the shared evaluator takes them.
+    public var limits: BandLimits {
+        BandLimits(warningLow: warningLow, warningHigh: warningHigh, criticalLow: criticalLow,
+                   criticalHigh: criticalHigh)
+    }
+
     /// The state of `value`: CRITICAL outside the critical limits, else
     /// WARNING outside the warning limits, else OK. NaN is UNKNOWN.
-    public func status(of value: Double) -> Status {
-        if value.isNaN { return .unknown }
-        if let l = criticalLow, value < l { return .critical }
-        if let h = criticalHigh, value > h { return .critical }
-        if let l = warningLow, value < l { return .warning }
-        if let h = warningHigh, value > h { return .warning }
-        return .ok
-    }
+    public func status(of value: Double) -> Status { limits.status(of: value) }
 }
 
 extension MetricAnalysis {
-    /// The state of `value` measured at `time`: the worse of the static
-    /// band and the time-of-week band in force (OK while cold-starting).
+    /// The limits in force at `time`, as check_baseline reads them from the
+    /// profile: the time-of-week band of that hour when it has one, else
+    /// the static band; `nil` while cold-starting or without any band.
+    public func limits(at time: Int64) -> BandLimits? {
+        guard outcome == .thresholds else { return nil }
+        if let p = profile?.band(at: time) { return p.limits }
+        return band?.limits
+    }
+
+    /// The state of `value` measured at `time` against ``limits(at:)``
+    /// (OK while cold-starting).
     public func status(of value: Double, at time: Int64) -> Status {
-        guard outcome == .thresholds else { return .ok }
-        var s = band?.status(of: value) ?? .ok
-        if let p = profile?.band(at: time) { s = s.worst(p.status(of: value)) }
-        return s
+        limits(at: time)?.status(of: value) ?? .ok
     }
 }

@@ -28,6 +28,16 @@ public enum RRDLatestValue {
     /// The latest known value not older than `oldest`, or `nil` if every
     /// row back to then is unknown.
     public static func read(path: String, dataSource: String, oldest: Int64) throws(PluginError) -> Reading? {
+        try readRecent(path: path, dataSource: dataSource, oldest: oldest, rows: 1).last
+    }
+
+    /// The latest known value not older than `oldest` and the known values
+    /// of the `rows − 1` archive rows before it, oldest first (the checks
+    /// check_baseline's spike latch looks back over); empty if every row
+    /// back to `oldest` is unknown.
+    public static func readRecent(path: String, dataSource: String, oldest: Int64, rows wanted: Int)
+        throws(PluginError) -> [Reading]
+    {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .unknown("Cannot open RRD \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -91,14 +101,22 @@ public enum RRDLatestValue {
         var row = Int(word(pointers, 8 * best.index))
         guard row < archive.rows else { throw fail("bad current row") }
         var time = lastUpdate - ((lastUpdate % rowStep) + rowStep) % rowStep
+        var found: [Reading] = []
+        var remaining = max(1, wanted)
         for _ in 0..<archive.rows {
-            if time < oldest { return nil }
+            if found.isEmpty && time < oldest { break }
             let v = double(try bytes(dataOffset + (row * dsCount + dsIndex) * 8, 8), 0)
-            if !v.isNaN { return Reading(time: time, value: v, step: rowStep) }
+            if !v.isNaN { found.append(Reading(time: time, value: v, step: rowStep)) }
+            if !found.isEmpty {
+                // Counted from the latest known row: unknown rows before it
+                // are checks without a value.
+                remaining -= 1
+                if remaining == 0 { break }
+            }
             row = row == 0 ? archive.rows - 1 : row - 1
             time -= rowStep
         }
-        return nil
+        return found.reversed()
     }
 
     private static func word(_ b: [UInt8], _ at: Int) -> UInt64 {

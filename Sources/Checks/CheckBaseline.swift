@@ -14,12 +14,18 @@ import NagiosPlugin
 /// - RRD: `check_baseline -p PROFILE` without a plugin reads the latest
 ///   value of the profile's RRD data source itself (optionally after an
 ///   rrdcached `FLUSH`).
+///
+/// Both judge with the shared `SpikeLatch` (the evaluator the analytics
+/// backtest scores): one value far beyond the critical limit keeps the
+/// result CRITICAL for the next `--latch` checks, so that Nagios reaches a
+/// hard state. RRD mode looks back over the RRD's last rows; wrapping mode
+/// remembers the spike in `--state-file`.
 public enum CheckBaseline {
     public static let info = PluginInfo(
         name: "check_baseline",
         usage: """
-         check_baseline -p PROFILE [-p PROFILE…] [-b] [-T TIME] [-t timeout] -- /path/to/plugin [args…]
-         check_baseline -p PROFILE [-r RRD] [-d DS] [-D ADDRESS] [-a SECONDS] [-T TIME]
+         check_baseline -p PROFILE [-p PROFILE…] [-b] [-s STATEFILE] [-l N] [-k K] [-T TIME] [-t timeout] -- /path/to/plugin [args…]
+         check_baseline -p PROFILE [-r RRD] [-d DS] [-D ADDRESS] [-a SECONDS] [-l N] [-k K] [-T TIME]
         """,
         description: """
         Compares a metric with the band that is normal for this hour of the
@@ -49,6 +55,17 @@ public enum CheckBaseline {
          -a, --max-age=SECONDS
             RRD mode: a latest value older than this is UNKNOWN (default: three
             steps of the archive read, at least 900).
+         -s, --state-file=FILE
+            Wrapping: where the spike latch remembers an extreme value between
+            runs (one file per service; without it only the latest value is
+            judged).
+         -l, --latch=N
+            Checks after an extreme value that stay at its state (default: \(SpikeLatch.defaultLength);
+            0 turns the latch off). Use max_check_attempts - 1.
+         -k, --spike-factor=K
+            A value is extreme when it lies beyond the critical limit by at
+            least K times the gap between the warning and critical limits
+            (default: \(NumberFormat.shortest(SpikeLatch.defaultFactor))).
          -T, --time=UNIXTIME
             Judge as if it were this time (default: now).
         """,
@@ -71,6 +88,8 @@ public enum CheckBaseline {
         OptionSpec("t", "timeout", .required), OptionSpec("r", "rrd", .required),
         OptionSpec("d", "ds", .required), OptionSpec("D", "daemon", .required),
         OptionSpec("a", "max-age", .required), OptionSpec("T", "time", .required),
+        OptionSpec("s", "state-file", .required), OptionSpec("l", "latch", .required),
+        OptionSpec("k", "spike-factor", .required),
     ], stopAtFirstOperand: true)
 
     public struct Configuration: Sendable, Equatable {
@@ -83,6 +102,10 @@ public enum CheckBaseline {
         public var daemon: String?
         public var maxAge: Int64?
         public var time: Int64?
+        /// Wrapping: the spike latch's memory between runs.
+        public var stateFile: String?
+        public var latchLength = SpikeLatch.defaultLength
+        public var spikeFactor = SpikeLatch.defaultFactor
         /// The wrapped plugin and its arguments; empty in RRD mode.
         public var command: [String] = []
     }
@@ -113,7 +136,7 @@ public enum CheckBaseline {
             }
             Timeout.disarm()
             if !output.stderr.isEmpty { StandardStream.error.write(String(decoding: output.stderr, as: UTF8.self)) }
-            return evaluateWrapped(output, profiles: profiles, config: config, now: now)
+            return try evaluateWrapped(output, profiles: profiles, config: config, now: now)
         }
     }
 
@@ -142,6 +165,17 @@ public enum CheckBaseline {
             case "time":
                 guard let v = Int64(value) else { throw .usage("--time must be a Unix time in seconds - \(value)") }
                 config.time = v
+            case "state-file":
+                guard !value.isEmpty else { throw .usage("--state-file needs a file name") }
+                config.stateFile = value
+            case "latch":
+                guard let v = Int(value), v >= 0, v <= 100 else { throw .usage("--latch must be a number of checks (0-100) - \(value)") }
+                config.latchLength = v
+            case "spike-factor":
+                guard let v = NumberFormat.parseStrict(value), v.isFinite, v >= 0 else {
+                    throw .usage("--spike-factor must be a non-negative number - \(value)")
+                }
+                config.spikeFactor = v
             default: break
             }
         }
@@ -153,6 +187,9 @@ public enum CheckBaseline {
         if !config.command.isEmpty && (config.rrdPath != nil || config.dataSource != nil || config.daemon != nil) {
             throw .usage("--rrd, --ds and --daemon are for RRD mode (no wrapped plugin)")
         }
+        if config.command.isEmpty && config.stateFile != nil {
+            throw .usage("--state-file is for wrapping mode (RRD mode reads the recent values from the RRD)")
+        }
         return .run(config)
     }
 
@@ -163,31 +200,87 @@ public enum CheckBaseline {
         public var uom: String
         public var band: BaselineProfile.Band
         public var hour: Int?
+        /// What is reported: the worse of `own` and a latched spike's state.
         public var status: Status
+        /// The value's own state against the band.
+        public var own: Status
+        /// The spike latch after this check: the extreme value in force.
+        public var spike: SpikeLatch.Spike?
+        /// The earlier extreme value that holds `status` above `own`.
+        public var latchedBy: SpikeLatch.Spike?
+        /// Checks an extreme value is held for (the latch length).
+        public var latchLength = 0
+        /// The profile's UTC offset, for the spike's time of day.
+        public var utcOffsetSeconds = 0
 
-        /// `load1 is 5.2, above ~:4.8 (critical for Tue 14:00-15:00)`.
+        public init(label: String, value: Double, uom: String, band: BaselineProfile.Band, hour: Int?,
+                    status: Status, own: Status? = nil, spike: SpikeLatch.Spike? = nil,
+                    latchedBy: SpikeLatch.Spike? = nil) {
+            self.label = label
+            self.value = value
+            self.uom = uom
+            self.band = band
+            self.hour = hour
+            self.status = status
+            self.own = own ?? status
+            self.spike = spike
+            self.latchedBy = latchedBy
+        }
+
+        /// `load1 is 5.2, above ~:4.8 (critical for Tue 14:00-15:00)`; a
+        /// latched result names the spike first: `load1 spiked to 45 on Mon
+        /// 16:05, 2 checks ago, beyond the critical limit 4.8; now 1.2, within …`.
         public var text: String {
             let v = NumberFormat.shortest(value) + uom
             let when = hour.map { " for " + BaselineProfile.hourText($0) } ?? ""
-            switch status {
-            case .critical: return "\(label) is \(v), outside \(band.critical ?? "") (critical\(when))"
-            case .warning: return "\(label) is \(v), outside \(band.warning ?? "") (warning\(when))"
+            let ownText: String
+            switch own {
+            case .critical: ownText = "\(v), outside \(band.critical ?? "") (critical\(when))"
+            case .warning: ownText = "\(v), outside \(band.warning ?? "") (warning\(when))"
             default:
                 let ranges = [band.warning, band.critical].compactMap { $0 }.joined(separator: " / ")
-                return "\(label) is \(v), within \(ranges.isEmpty ? "no limits" : ranges)\(when)"
+                ownText = "\(v), within \(ranges.isEmpty ? "no limits" : ranges)\(when)"
             }
+            if let s = latchedBy {
+                let ago = s.checksAgo == 1 ? "1 check ago" : "\(s.checksAgo) checks ago"
+                return "\(label) spiked to \(NumberFormat.shortest(s.value) + uom) on \(BaselineProfile.minuteText(s.time, utcOffsetSeconds: utcOffsetSeconds)), \(ago), "
+                    + "beyond the \(s.status == .critical ? "critical" : "warning") limit \(NumberFormat.shortest(s.limit)); now \(ownText)"
+            }
+            if let s = spike, s.checksAgo == 0, latchLength > 0 {
+                let held = latchLength == 1 ? "the next check" : "the next \(latchLength) checks"
+                return "\(label) is \(ownText); extreme, held for \(held)"
+            }
+            return "\(label) is \(ownText)"
         }
     }
 
     /// Judges a value (in `uom`) against a profile at a time; `nil` if the
     /// units cannot be compared.
     public static func judge(_ profile: BaselineProfile, value: Double, uom: String, at time: Int64) -> Judgement? {
+        var latch = SpikeLatch(length: 0)
+        return judge(profile, value: value, uom: uom, at: time, latch: &latch)
+    }
+
+    /// Same, as the next check of a spike latch (checks in time order): the
+    /// status is held at an earlier extreme value's for `latch.length` checks.
+    public static func judge(_ profile: BaselineProfile, value: Double, uom: String, at time: Int64,
+                             latch: inout SpikeLatch) -> Judgement? {
         guard let scaled = convert(value, from: uom, to: profile.uom) else { return nil }
         let (band, hour) = profile.band(at: time)
         // The ranges were validated when the profile was read.
         let thresholds = (try? Thresholds(warning: band.warning, critical: band.critical)) ?? Thresholds()
-        return Judgement(label: profile.label, value: scaled, uom: profile.uom, band: band, hour: hour,
-                         status: thresholds.status(of: scaled))
+        var j = Judgement(label: profile.label, value: scaled, uom: profile.uom, band: band, hour: hour,
+                          status: thresholds.status(of: scaled))
+        j.utcOffsetSeconds = profile.utcOffsetSeconds
+        j.latchLength = latch.length
+        // `@` ranges have no "beyond": judged as plain Nagios ranges.
+        guard let limits = BandLimits(thresholds) else { return j }
+        let verdict = latch.judge(scaled, limits: limits, at: time)
+        j.own = verdict.own
+        j.status = verdict.status
+        j.latchedBy = verdict.latchedBy
+        j.spike = latch.spike
+        return j
     }
 
     /// Unit conversions between the spellings plugins use for the same
@@ -204,7 +297,7 @@ public enum CheckBaseline {
 
     /// Wrapping mode: the plugin's output with the baseline's verdict.
     public static func evaluateWrapped(_ output: Command.Output, profiles: [BaselineProfile], config: Configuration,
-                                       now: Int64) -> PluginExit {
+                                       now: Int64) throws(PluginError) -> PluginExit {
         let lines = output.stdout.lines
         let original = Status(rawValue: output.exitCode) ?? .unknown
         if lines.isEmpty {
@@ -214,6 +307,8 @@ public enum CheckBaseline {
         let items = PerfdataParser.parse(parsed.perfdata).items
         var judgements: [Judgement] = []
         var notes: [String] = []
+        let saved = config.stateFile.map { BaselineLatchState.load($0) } ?? [:]
+        var state = saved
         for profile in profiles {
             guard let item = items.first(where: { $0.label == profile.label }) else {
                 notes.append("no perfdata '\(profile.label)'")
@@ -223,11 +318,17 @@ public enum CheckBaseline {
                 notes.append("'\(profile.label)' is U")
                 continue
             }
-            guard let j = judge(profile, value: value, uom: item.uom, at: now) else {
+            var latch = SpikeLatch(factor: config.spikeFactor, length: config.stateFile == nil ? 0 : config.latchLength,
+                                   spike: saved[profile.label])
+            guard let j = judge(profile, value: value, uom: item.uom, at: now, latch: &latch) else {
                 notes.append("'\(profile.label)' is in \(item.uom.isEmpty ? "no unit" : item.uom), the profile in \(profile.uom.isEmpty ? "no unit" : profile.uom)")
                 continue
             }
+            state[profile.label] = latch.spike
             judgements.append(j)
+        }
+        if let file = config.stateFile, state != saved {
+            try BaselineLatchState.save(state, to: file)
         }
         let baseline = Status.worst(of: judgements.map(\.status))
         var final = original.worst(baseline)
@@ -258,10 +359,18 @@ public enum CheckBaseline {
             if let daemon = config.daemon { try RRDCachedFlush.flush(address: daemon, path: path) }
             let step = Int64(profile.step ?? 300)
             let maxAge = config.maxAge ?? max(900, 3 * step)
-            guard let reading = try RRDLatestValue.read(path: path, dataSource: ds, oldest: now - maxAge) else {
+            // The latest value and the rows before it that the spike latch
+            // looks back over, each judged with the band of its own time.
+            let recent = try RRDLatestValue.readRecent(path: path, dataSource: ds, oldest: now - maxAge,
+                                                       rows: config.latchLength + 1)
+            guard let reading = recent.last else {
                 throw .unknown("\(profile.label): no value in \(path) (\(ds)) during the last \(maxAge) seconds")
             }
-            guard let j = judge(profile, value: reading.value, uom: profile.uom, at: now) else { continue }
+            var latch = SpikeLatch(factor: config.spikeFactor, length: config.latchLength)
+            for earlier in recent.dropLast() {
+                _ = judge(profile, value: earlier.value, uom: profile.uom, at: earlier.time, latch: &latch)
+            }
+            guard let j = judge(profile, value: reading.value, uom: profile.uom, at: now, latch: &latch) else { continue }
             judgements.append(j)
             let uom = PerfDatum.isValidUOM(profile.uom) ? profile.uom : ""
             if let d = try? PerfDatum(label: profile.label, value: NumberFormat.shortest(reading.value), uom: uom,

@@ -3,6 +3,7 @@
 // profiles for check_baseline and an HTML report. The logic lives in the
 // Analytics library; this file only maps the command line onto it.
 import Analytics
+import NagiosPlugin
 import ArgumentParser
 import Logging
 
@@ -126,9 +127,21 @@ struct BacktestSubcommand: ParsableCommand {
     @Option(name: .customLong("out"), help: ArgumentHelp("Output directory.", valueName: "DIR"))
     var out: String
 
+    @Option(name: .customLong("spike-factor"),
+            help: ArgumentHelp("Spike latch: minimum excess beyond the critical limit, in warning-to-critical gaps (default \(SpikeLatch.defaultFactor)).", valueName: "K"))
+    var spikeFactor: Double = SpikeLatch.defaultFactor
+
+    @Option(name: .customLong("latch"),
+            help: ArgumentHelp("Spike latch: checks after an extreme value that stay non-OK (default \(SpikeLatch.defaultLength); 0 = off).", valueName: "N"))
+    var latch: Int = SpikeLatch.defaultLength
+
     func run() throws {
+        var configuration = BacktestConfiguration()
+        configuration.spikeFactor = spikeFactor
+        configuration.latchLength = latch
         do {
-            let summary = try Backtest.backtestCommand(dataDir: data, filesList: files, outDir: out)
+            let summary = try Backtest.backtestCommand(dataDir: data, filesList: files, outDir: out,
+                                                       configuration: configuration)
             if isatty(1) == 1 {
                 print("\(summary.files) files, \(summary.rows) rows, \(summary.notifications) notifications")
             }

@@ -39,6 +39,32 @@ import Testing
         #expect(scores.indices.filter { scores[$0] } == [shift + 2])
     }
 
+    /// check_baseline's spike latch, in the backtest: one row far beyond the
+    /// critical limit is held CRITICAL for two more checks, so Nagios
+    /// (max_check_attempts 3) notifies on the second row after it; a row
+    /// just beyond the critical limit stays a soft state that recovers.
+    @Test func oneExtremeRowNotifiesTwoChecksLaterAModerateOneNever() throws {
+        let base = Self.noise(10 * 288 + 72, seed: 24)
+        let spike = 10 * 288 + 40
+        let rows = Self.rows(base)
+        let midnight = rows[10 * 288].time
+        let learned = Learner.analyze(id: MetricID(host: "backtest", service: "", label: "value"), uom: "",
+                                      series: Backtest.history(rows[0..<(10 * 288)], until: midnight),
+                                      direction: nil, minimum: nil, maximum: nil, now: midnight)
+        let limits = try #require(learned.limits(at: rows[spike].time))
+        let high = try #require(limits.criticalHigh), gap = high - (try #require(limits.warningHigh))
+        var extreme = base
+        extreme[spike] = high + (SpikeLatch.defaultFactor + 1) * gap
+        let scores = Backtest.run(Self.rows(extreme))
+        #expect(scores.indices.filter { scores[$0] } == [spike + 2])
+        var moderate = base
+        moderate[spike] = high + 0.5 * gap
+        #expect(!Backtest.run(Self.rows(moderate)).contains(true))
+        var off = BacktestConfiguration()
+        off.latchLength = 0
+        #expect(!Backtest.run(Self.rows(extreme), configuration: off).contains(true), "without the latch")
+    }
+
     @Test func nothingDuringProbation() {
         // A shift inside the first 15 % of the rows is never scored.
         var values = Self.noise(3000, seed: 22)
@@ -108,6 +134,6 @@ import Testing
         #expect(p.terminationStatus == 0)
         let after = text.components(separatedBy: "normalized=").dropFirst().first ?? ""
         let normalized = try #require(Double(after.split(separator: " ").first ?? ""), "no score in \(text)")
-        #expect(normalized >= 49)
+        #expect(normalized >= 56)
     }
 }

@@ -99,7 +99,7 @@ struct CheckBaselineWrappingTests {
     func wrapped(_ stdout: String, _ code: Int32, baselineOnly: Bool = false, profiles: [BaselineProfile]? = nil) throws -> PluginExit {
         var c = try config(["-p", "/p", "--", "/bin/plugin"])
         c.baselineOnly = baselineOnly
-        return CheckBaseline.evaluateWrapped(Command.Output(stdout: Array(stdout.utf8), stderr: [], exitCode: code),
+        return try CheckBaseline.evaluateWrapped(Command.Output(stdout: Array(stdout.utf8), stderr: [], exitCode: code),
                                              profiles: try profiles ?? [BaselineSample.profile()], config: c,
                                              now: BaselineSample.monday16)
     }
@@ -146,6 +146,52 @@ struct CheckBaselineWrappingTests {
         #expect(CheckBaseline.convert(1, from: "GB", to: "MB") == 1024)
     }
 
+    static func state(_ exit: PluginExit) -> Status? {
+        if case .text(_, let s) = exit { return s }
+        return nil
+    }
+
+    /// The spike latch in wrapping mode: `--state-file` carries it from run to run.
+    @Test func anExtremeValueIsHeldForTheNextTwoRuns() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-latch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = try config(["-p", "/p", "-s", dir.path + "/state", "--", "/bin/plugin"])
+        func run(_ stdout: String, _ minutes: Int64) throws -> PluginExit {
+            try CheckBaseline.evaluateWrapped(Command.Output(stdout: Array(stdout.utf8), stderr: [], exitCode: 0),
+                                              profiles: [BaselineSample.profile()], config: c,
+                                              now: BaselineSample.monday16 + 60 * minutes)
+        }
+        // Hour 16: warning ~:1.5, critical ~:2.5 (gap 1): 9 is 6.5 gaps beyond.
+        let spike = "OK - x|load1=9\n"
+        #expect(try run(spike, 5) == .text("BASELINE CRITICAL - load1 is 9, outside ~:2.5 (critical for Mon 16:00-17:00); extreme, held for the next 2 checks; plugin said: OK - x|load1=9\n", .critical))
+        #expect(try run(Self.inside, 10) == .text("BASELINE CRITICAL - load1 spiked to 9 on Mon 16:05, 1 check ago, beyond the critical limit 2.5; now 1.2, within ~:1.5 / ~:2.5 for Mon 16:00-17:00; plugin said: " + Self.inside, .critical))
+        #expect(try run(Self.inside, 15) == .text("BASELINE CRITICAL - load1 spiked to 9 on Mon 16:05, 2 checks ago, beyond the critical limit 2.5; now 1.2, within ~:1.5 / ~:2.5 for Mon 16:00-17:00; plugin said: " + Self.inside, .critical))
+        #expect(try run(Self.inside, 20) == .text(Self.inside, .ok))
+        // A moderate outlier (2.7: 0.2 gaps beyond) is not held.
+        #expect(try Self.state(run(Self.outside, 25)) == .critical)
+        #expect(try run(Self.inside, 30) == .text(Self.inside, .ok))
+        // Without a state file every run judges its own value only.
+        c.stateFile = nil
+        #expect(try Self.state(run(spike, 35)) == .critical)
+        #expect(try run(Self.inside, 40) == .text(Self.inside, .ok))
+        // A damaged state file is ignored; an unwritable one is UNKNOWN.
+        try "garbage".write(toFile: dir.path + "/state", atomically: false, encoding: .utf8)
+        c.stateFile = dir.path + "/state"
+        #expect(try run(Self.inside, 45) == .text(Self.inside, .ok))
+        c.stateFile = dir.path + "/missing/state"
+        #expect(throws: PluginError.self) { try run(spike, 50) }
+    }
+
+    @Test func latchStateRoundTrips() {
+        let spikes = ["load1": SpikeLatch.Spike(time: 1_764_000_300, value: 9.5, status: .critical, limit: 2.5, checksAgo: 1),
+                      "a b\\c\nd": SpikeLatch.Spike(time: 5, value: -1e-9, status: .warning, limit: 0, checksAgo: 0)]
+        let text = BaselineLatchState.render(spikes)
+        #expect(text.hasPrefix("vigil-baseline-state 1\nspike 0 5 1 "))
+        #expect(BaselineLatchState.parse(text) == spikes)
+        #expect(BaselineLatchState.parse("vigil-baseline-state 1\nspike x\n").isEmpty)
+    }
+
     @Test func options() throws {
         let c = try config(["-p", "a", "--profile=b", "-b", "-t", "5:critical", "-T", "1700000000", "--", "/x", "-w", "1"])
         #expect(c.profiles == ["a", "b"] && c.baselineOnly && c.timeoutSeconds == 5 && c.timeoutState == .critical)
@@ -153,6 +199,9 @@ struct CheckBaselineWrappingTests {
         let r = try config(["-p", "a", "-r", "/f.rrd", "-d", "value", "-D", "unix:/s", "-a", "600"])
         #expect(r.command.isEmpty && r.rrdPath == "/f.rrd" && r.dataSource == "value" && r.daemon == "unix:/s" && r.maxAge == 600)
         #expect(try config(["-p", "a", "/x"]).command == ["/x"])
+        let l = try config(["-p", "a", "-s", "/var/tmp/s", "-l", "3", "-k", "2.5", "--", "/x"])
+        #expect(l.stateFile == "/var/tmp/s" && l.latchLength == 3 && l.spikeFactor == 2.5)
+        #expect(try config(["-p", "a"]).latchLength == SpikeLatch.defaultLength)
     }
 
     @Test(arguments: [
@@ -160,6 +209,9 @@ struct CheckBaselineWrappingTests {
         (["-p", "a", "-r", "/f", "--", "/x"], "--rrd, --ds and --daemon are for RRD mode (no wrapped plugin)"),
         (["-p", "a", "-a", "0"], "--max-age must be a positive number of seconds - 0"),
         (["-p", "a", "-T", "soon"], "--time must be a Unix time in seconds - soon"), (["-x"], "invalid option -- 'x'"),
+        (["-p", "a", "-s", "/s"], "--state-file is for wrapping mode (RRD mode reads the recent values from the RRD)"),
+        (["-p", "a", "-l", "-1"], "--latch must be a number of checks (0-100) - -1"),
+        (["-p", "a", "-k", "x"], "--spike-factor must be a non-negative number - x"),
     ])
     func usageErrors(_ c: ([String], String)) {
         #expect(throws: PluginError.usage(c.1)) { try CheckBaseline.configure(c.0) }
@@ -259,5 +311,27 @@ struct RRDLatestValueTests {
         #expect(throws: PluginError.unknown("load1: no value in \(path) (value) during the last 900 seconds")) {
             try CheckBaseline.evaluateRRD([profile], config: c, now: now + 3600)
         }
+    }
+
+    /// RRD mode looks back over the last rows: a spike two rows ago still
+    /// holds CRITICAL, three rows ago it no longer does.
+    @Test func rrdModeHoldsARecentSpike() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rrd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now = BaselineSample.monday16 + 600
+        // Rows at now − 2700 … now; row 8 (now − 600 = Mon 16:00) is 100.
+        let path = try makeFile(dir, start: now - 3000, count: 10) { $0 == 8 ? "100" : "1" }
+        let profile = try BaselineSample.profile(BaselineSample.text(rrd: path))
+        var c = CheckBaseline.Configuration()
+        c.profiles = ["/p"]
+        let exit = try CheckBaseline.evaluateRRD([profile], config: c, now: now)
+        #expect(exit == .result(CheckResult(status: .critical, summary: "BASELINE CRITICAL - load1 spiked to 100 on Mon 16:00, 2 checks ago, beyond the critical limit 2.5; now 1, within ~:1.5 / ~:2.5 for Mon 16:00-17:00",
+                                            perfdata: [try PerfDatum(label: "load1", value: "1", warning: "~:1.5", critical: "~:2.5")])))
+        c.latchLength = 1
+        guard case .result(let short) = try CheckBaseline.evaluateRRD([profile], config: c, now: now) else { return }
+        #expect(short.status == .ok)
+        let recent = try RRDLatestValue.readRecent(path: path, dataSource: "value", oldest: now - 900, rows: 3)
+        #expect(recent.map(\.value) == [100, 1, 1] && recent.map(\.time) == [now - 600, now - 300, now])
     }
 }

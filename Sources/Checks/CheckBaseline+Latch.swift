@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NagiosPlugin
+
+extension BaselineProfile {
+    /// The limits in force at `time` for the spike latch; `nil` when a range
+    /// alerts inside (`@`), which the latch does not apply to.
+    public func limits(at time: Int64) -> BandLimits? {
+        let band = band(at: time).band
+        // The ranges were validated when the profile was read.
+        guard let t = try? Thresholds(warning: band.warning, critical: band.critical) else { return nil }
+        return BandLimits(t)
+    }
+
+    /// `Mon 16:05` at a UTC offset (as `hourText`).
+    public static func minuteText(_ time: Int64, utcOffsetSeconds: Int) -> String {
+        let t = time + Int64(utcOffsetSeconds)
+        let minuteOfDay = Int(((t % 86_400) + 86_400) % 86_400) / 60
+        let hour = Self.hourOfWeek(time, utcOffsetSeconds: utcOffsetSeconds)
+        let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(days[(hour / 24) % 7]) \(two(minuteOfDay / 60)):\(two(minuteOfDay % 60))"
+    }
+}
+
+/// The spike latch's memory between two runs of check_baseline in wrapping
+/// mode (`--state-file`): for each perfdata label, the extreme value in
+/// force and how many checks ago it was. One small text file, replaced
+/// atomically (write a temporary file next to it, then `rename`):
+///
+///     vigil-baseline-state 1
+///     spike CHECKS_AGO TIME STATUS VALUE LIMIT LABEL
+///
+/// STATUS is the exit code (2 = CRITICAL); LABEL is the rest of the line
+/// (`\` written `\\`, a line break `\n`). A missing file is an empty state;
+/// a damaged one is ignored (the latch starts afresh).
+public enum BaselineLatchState {
+    public static let header = "vigil-baseline-state 1"
+
+    public static func parse(_ text: String) -> [String: SpikeLatch.Spike] {
+        var result: [String: SpikeLatch.Spike] = [:]
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
+        guard lines.first.map({ $0 == Substring(header) }) == true else { return [:] }
+        lines = lines.dropFirst()
+        for line in lines {
+            let parts = line.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
+            guard parts.count == 7, parts[0] == "spike", let ago = Int(parts[1]), ago >= 0,
+                let time = Int64(parts[2]), let code = Int32(parts[3]), let status = Status(rawValue: code),
+                let value = NumberFormat.parseStrict(parts[4]), let limit = NumberFormat.parseStrict(parts[5])
+            else { return [:] }
+            result[BaselineProfile.unescape(parts[6])] = SpikeLatch.Spike(time: time, value: value, status: status,
+                                                                          limit: limit, checksAgo: ago)
+        }
+        return result
+    }
+
+    public static func render(_ spikes: [String: SpikeLatch.Spike]) -> String {
+        var s = header + "\n"
+        for label in spikes.keys.sorted() {
+            guard let p = spikes[label] else { continue }
+            let escaped = label.replacingAll("\\", with: "\\\\").replacingAll("\n", with: "\\n")
+                .replacingAll("\r", with: "\\r")
+            s += "spike \(p.checksAgo) \(p.time) \(p.status.rawValue) \(NumberFormat.shortest(p.value)) "
+            s += "\(NumberFormat.shortest(p.limit)) \(escaped)\n"
+        }
+        return s
+    }
+
+    /// The state in `path`; empty when the file does not exist or is damaged.
+    public static func load(_ path: String) -> [String: SpikeLatch.Spike] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [:] }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return [:]
+            }
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return parse(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Replaces `path` with the state (atomically).
+    public static func save(_ spikes: [String: SpikeLatch.Spike], to path: String) throws(PluginError) {
+        func fail(_ call: String) -> PluginError {
+            .unknown("Cannot write state file \(path): \(call): \(String(cString: strerror(errno)))")
+        }
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw fail("open") }
+        var bytes = Array(render(spikes).utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { raw in
+                Glibc.write(fd, raw.baseAddress.map { $0 + done }, raw.count - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let error = fail("write")
+                close(fd)
+                unlink(temporary)
+                throw error
+            }
+            done += n
+        }
+        bytes.removeAll()
+        guard close(fd) == 0 else {
+            unlink(temporary)
+            throw fail("close")
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = fail("rename")
+            unlink(temporary)
+            throw error
+        }
+    }
+}
+
+extension String {
+    /// Every occurrence of `target` replaced (no Foundation on the plugin path).
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        guard contains(target) else { return self }
+        var out = ""
+        for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
+        return out
+    }
+}

@@ -1,0 +1,143 @@
+// The one place that judges a learned metric's successive values, shared by
+// check_baseline (RRD and wrapping modes) and the analytics backtest: Nagios
+// range semantics for each value, plus a *spike latch* that keeps the result
+// non-OK for a few checks after one extreme value, so that a one-check spike
+// far beyond the critical limit reaches a hard state (max_check_attempts)
+// and is notified instead of recovering on the next check.
+
+/// Warning and critical limits on one side or both (`nil`: unbounded), as
+/// learned by vigil-analytics; endpoints are inclusive (a value equal to a
+/// limit is within it), critical is checked first.
+public struct BandLimits: Sendable, Hashable {
+    public var warningLow: Double?
+    public var warningHigh: Double?
+    public var criticalLow: Double?
+    public var criticalHigh: Double?
+
+    public init(warningLow: Double? = nil, warningHigh: Double? = nil, criticalLow: Double? = nil,
+                criticalHigh: Double? = nil) {
+        self.warningLow = warningLow
+        self.warningHigh = warningHigh
+        self.criticalLow = criticalLow
+        self.criticalHigh = criticalHigh
+    }
+
+    /// The limits of a warning/critical pair of ranges; `nil` when a range
+    /// alerts inside (`@a:b`), which has no "beyond".
+    public init?(_ thresholds: Thresholds) {
+        if thresholds.warning?.alertsInside == true || thresholds.critical?.alertsInside == true { return nil }
+        func low(_ r: ThresholdRange?) -> Double? { r.flatMap { $0.start == -.infinity ? nil : $0.start } }
+        func high(_ r: ThresholdRange?) -> Double? { r.flatMap { $0.end == .infinity ? nil : $0.end } }
+        self.init(warningLow: low(thresholds.warning), warningHigh: high(thresholds.warning),
+                  criticalLow: low(thresholds.critical), criticalHigh: high(thresholds.critical))
+    }
+
+    /// CRITICAL outside the critical limits, else WARNING outside the
+    /// warning limits, else OK; NaN is UNKNOWN.
+    public func status(of value: Double) -> Status {
+        if value.isNaN { return .unknown }
+        if let l = criticalLow, value < l { return .critical }
+        if let h = criticalHigh, value > h { return .critical }
+        if let l = warningLow, value < l { return .warning }
+        if let h = warningHigh, value > h { return .warning }
+        return .ok
+    }
+
+    /// How far `value` lies beyond a critical limit, in units of that
+    /// side's warning-to-critical gap (`(v − crit) / (crit − warn)` above,
+    /// mirrored below); `nil` when it is not beyond a critical limit or that
+    /// side has no warning limit to measure the gap with. With the learner's
+    /// critical limits at 3 × the warning distance from the expected value,
+    /// the gap is ⅔ of the critical distance, so an excess of `k` means the
+    /// value is `1 + 2k/3` critical distances from the expected value.
+    public func excessBeyondCritical(_ value: Double) -> Double? {
+        if let c = criticalHigh, value > c, let w = warningHigh, c > w { return (value - c) / (c - w) }
+        if let c = criticalLow, value < c, let w = warningLow, w > c { return (c - value) / (w - c) }
+        return nil
+    }
+}
+
+/// Keeps a metric's result at the state of its last *extreme* value for the
+/// next `length` checks.
+///
+/// A value is extreme when it lies beyond a critical limit by at least
+/// `factor` × that side's warning-to-critical gap
+/// (``BandLimits/excessBeyondCritical(_:)``). Such a value is judged as
+/// usual (CRITICAL), and each of the next `length` checks reports at least
+/// that state, with the spike as the reason, even if its own value is back
+/// within the band. A new extreme value restarts the latch; a moderate
+/// outlier (beyond the critical limit by less) never latches. With
+/// `length` 2 and Nagios' `max_check_attempts 3`, one extreme check makes a
+/// hard CRITICAL and one notification, where it used to be a soft state
+/// that recovered on the next check.
+public struct SpikeLatch: Sendable, Hashable {
+    /// The shipped parameters (measured by the NAB backtest, docs/analytics.md).
+    public static let defaultFactor = 4.0
+    public static let defaultLength = 2
+
+    /// Minimum excess beyond the critical limit, in warning-to-critical gaps.
+    public var factor: Double
+    /// Checks after the spike that stay non-OK (0 = no latch).
+    public var length: Int
+
+    /// The extreme value in force.
+    public struct Spike: Sendable, Hashable {
+        public var time: Int64
+        public var value: Double
+        /// The spike's own state (CRITICAL).
+        public var status: Status
+        /// The critical range it was beyond, for the explanation.
+        public var limit: Double
+        /// Checks since the spike (0 = this check is the spike).
+        public var checksAgo: Int
+
+        public init(time: Int64, value: Double, status: Status, limit: Double, checksAgo: Int) {
+            self.time = time
+            self.value = value
+            self.status = status
+            self.limit = limit
+            self.checksAgo = checksAgo
+        }
+    }
+
+    /// The spike that is latched (or was just seen), if any.
+    public var spike: Spike?
+
+    public init(factor: Double = SpikeLatch.defaultFactor, length: Int = SpikeLatch.defaultLength,
+                spike: Spike? = nil) {
+        self.factor = factor
+        self.length = max(0, length)
+        self.spike = spike
+    }
+
+    /// One check's verdict.
+    public struct Verdict: Sendable, Hashable {
+        /// The value's own state against the limits.
+        public var own: Status
+        /// What the check reports: the worse of `own` and a latched spike's.
+        public var status: Status
+        /// The earlier spike that raised `status` above `own`, if any.
+        public var latchedBy: Spike?
+    }
+
+    /// Judges the next check's value (checks in time order). A NaN value
+    /// (no data) is UNKNOWN and does not count as a check for the latch.
+    public mutating func judge(_ value: Double, limits: BandLimits, at time: Int64) -> Verdict {
+        let own = limits.status(of: value)
+        if value.isNaN { return Verdict(own: own, status: own, latchedBy: nil) }
+        if length > 0, let excess = limits.excessBeyondCritical(value), excess >= factor {
+            let limit = value > (limits.criticalHigh ?? .infinity) ? limits.criticalHigh : limits.criticalLow
+            spike = Spike(time: time, value: value, status: own, limit: limit ?? value, checksAgo: 0)
+            return Verdict(own: own, status: own, latchedBy: nil)
+        }
+        guard var s = spike else { return Verdict(own: own, status: own, latchedBy: nil) }
+        s.checksAgo += 1
+        guard s.checksAgo <= length else {
+            spike = nil
+            return Verdict(own: own, status: own, latchedBy: nil)
+        }
+        spike = s
+        let status = own.worst(s.status)
+        return Verdict(own: own, status: status, latchedBy: status == own ? nil : s)
+    }
+}

@@ -1,0 +1,65 @@
+import Testing
+@testable import NagiosPlugin
+
+/// The evaluator check_baseline and the analytics backtest share.
+struct SpikeLatchTests {
+    /// Warning above 10, critical above 20 (gap 10); warning below 0, critical below −10.
+    static let limits = BandLimits(warningLow: 0, warningHigh: 10, criticalLow: -10, criticalHigh: 20)
+
+    /// The reported states of a sequence of values, one check each.
+    func states(_ values: [Double], factor: Double = 4, length: Int = 2) -> [Status] {
+        var latch = SpikeLatch(factor: factor, length: length)
+        return values.enumerated().map { latch.judge($0.element, limits: Self.limits, at: Int64($0.offset) * 300).status }
+    }
+
+    @Test func limitsJudgeLikeNagiosRanges() throws {
+        #expect(Self.limits.status(of: 10) == .ok && Self.limits.status(of: 10.5) == .warning)
+        #expect(Self.limits.status(of: 20) == .warning && Self.limits.status(of: 20.5) == .critical)
+        #expect(Self.limits.status(of: -10.5) == .critical && Self.limits.status(of: .nan) == .unknown)
+        let t = try Thresholds(warning: "0:10", critical: "-10:20")
+        #expect(BandLimits(t) == Self.limits)
+        #expect(BandLimits(try Thresholds(warning: "~:10", critical: "~:20")) == BandLimits(warningHigh: 10, criticalHigh: 20))
+        #expect(BandLimits(try Thresholds(warning: "@0:10", critical: nil)) == nil, "alerting inside has no beyond")
+        for v in stride(from: -40.0, through: 80, by: 0.5) { #expect(BandLimits(t)?.status(of: v) == t.status(of: v)) }
+    }
+
+    @Test func excessIsMeasuredInWarningToCriticalGaps() {
+        #expect(Self.limits.excessBeyondCritical(60) == 4)
+        #expect(Self.limits.excessBeyondCritical(-30) == 2)
+        #expect(Self.limits.excessBeyondCritical(20) == nil && Self.limits.excessBeyondCritical(15) == nil)
+        #expect(BandLimits(criticalHigh: 20).excessBeyondCritical(1000) == nil, "no warning limit: no gap to measure")
+    }
+
+    @Test func oneExtremeSpikeHoldsCriticalForTheNextChecks() {
+        // 60 is 4 gaps beyond the critical limit 20.
+        #expect(states([1, 60, 1, 1, 1]) == [.ok, .critical, .critical, .critical, .ok])
+        #expect(states([1, -50, 1, 1, 1]) == [.ok, .critical, .critical, .critical, .ok], "below as above")
+        #expect(states([1, 60, 1, 1, 1, 1], length: 3) == [.ok, .critical, .critical, .critical, .critical, .ok])
+        #expect(states([1, 60, 1, 1], length: 0) == [.ok, .critical, .ok, .ok], "length 0: no latch")
+    }
+
+    @Test func aModerateOutlierDoesNotLatch() {
+        #expect(states([1, 25, 1, 1]) == [.ok, .critical, .ok, .ok])
+        #expect(states([1, 59, 1, 1]) == [.ok, .critical, .ok, .ok], "3.9 gaps beyond")
+        #expect(states([1, 15, 1]) == [.ok, .warning, .ok])
+    }
+
+    @Test func aNewSpikeRestartsTheLatchAndOwnStatesStillCount() {
+        #expect(states([60, 1, 70, 1, 1, 1]) == [.critical, .critical, .critical, .critical, .critical, .ok])
+        #expect(states([60, 15, 15, 15]) == [.critical, .critical, .critical, .warning])
+    }
+
+    @Test func theVerdictNamesTheSpike() {
+        var latch = SpikeLatch(factor: 4, length: 2)
+        _ = latch.judge(1, limits: Self.limits, at: 0)
+        let spike = latch.judge(60, limits: Self.limits, at: 300)
+        #expect(spike.own == .critical && spike.latchedBy == nil && latch.spike?.checksAgo == 0)
+        let next = latch.judge(1, limits: Self.limits, at: 600)
+        #expect(next.own == .ok && next.status == .critical)
+        #expect(next.latchedBy == SpikeLatch.Spike(time: 300, value: 60, status: .critical, limit: 20, checksAgo: 1))
+        let nan = latch.judge(.nan, limits: Self.limits, at: 900)
+        #expect(nan.status == .unknown && latch.spike?.checksAgo == 1, "no value is no check")
+        #expect(latch.judge(1, limits: Self.limits, at: 1200).latchedBy?.checksAgo == 2)
+        #expect(latch.judge(1, limits: Self.limits, at: 1500).latchedBy == nil && latch.spike == nil)
+    }
+}
