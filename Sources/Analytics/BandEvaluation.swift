@@ -10,7 +10,7 @@ extension ThresholdBand {
     /// The limits as the shared evaluator takes them.
     public var limits: BandLimits {
         BandLimits(warningLow: warningLow, warningHigh: warningHigh, criticalLow: criticalLow,
-                   criticalHigh: criticalHigh)
+                   criticalHigh: criticalHigh, spikeHigh: spikeHigh, spikeLow: spikeLow)
     }
 
     /// The state of `value`: CRITICAL outside the critical limits, else

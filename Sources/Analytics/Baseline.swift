@@ -35,6 +35,13 @@ public struct Baseline: Sendable, Hashable {
     public var lowerCritical: Double
     public var observedMinimum: Double
     public var observedMaximum: Double
+    /// Distance above the expected value that single checks reached in the
+    /// history more often than the incident budget allows (the largest
+    /// one-row excursion left after skipping the incidents, plus the noise
+    /// margin): spikes up to here are part of normal behaviour (a nightly
+    /// job), so the spike latch does not hold them.
+    public var upperSpike: Double = 0
+    public var lowerSpike: Double = 0
 
     /// The expected value at a Unix time.
     public func expected(at time: Int64) -> Double {
@@ -185,13 +192,28 @@ public struct Baseline: Sendable, Hashable {
             upper *= replay * c.replayMargin
             lower *= replay * c.replayMargin
         }
+        // Single-check excursions (what the spike latch looks at).
+        let spikeSkip = Int((days * c.spikeIncidentsPerDay).rounded(.down))
+        let upSpike = Excursions.limit(w.b, count: m, runLength: 1, upward: true, skip: spikeSkip, scratch: &w.c)
+        let downSpike = Excursions.limit(w.b, count: m, runLength: 1, upward: false, skip: spikeSkip,
+                                         scratch: &w.c)
         let trend = Seasonality.trendPerDay(dayLevel)
-        return .learned(
-            Baseline(level: level, sigma: sigma, season: season.offsets, hasDailySeason: season.daily,
-                     hasWeeklySeason: season.weekly, trendPerDay: trend, historySeconds: seconds,
-                     upperWarning: upper, lowerWarning: lower,
-                     upperCritical: upper * c.criticalFactor, lowerCritical: lower * c.criticalFactor,
-                     observedMinimum: lo, observedMaximum: hi))
+        var b = Baseline(level: level, sigma: sigma, season: season.offsets, hasDailySeason: season.daily,
+                         hasWeeklySeason: season.weekly, trendPerDay: trend, historySeconds: seconds,
+                         upperWarning: upper, lowerWarning: lower,
+                         upperCritical: upper * c.criticalFactor, lowerCritical: lower * c.criticalFactor,
+                         observedMinimum: lo, observedMaximum: hi)
+        b.upperSpike = c.spikeMargin * upSpike + c.marginSigmas * sigma
+        b.lowerSpike = c.spikeMargin * downSpike + c.marginSigmas * sigma
+        return .learned(b)
+    }
+
+    /// A normal spike's reach beyond the critical limit, in that side's
+    /// warning-to-critical gaps (what `SpikeLatch` measures); `nil` when it
+    /// stays within the critical limit.
+    static func spikeExcess(_ spike: Double, warning: Double, critical: Double) -> Double? {
+        guard critical > warning, spike > critical else { return nil }
+        return ((spike - critical) / (critical - warning) * 1000).rounded(.up) / 1000
     }
 
     /// The band for the whole week: the seasonal range widened by the limits.
@@ -224,10 +246,12 @@ public struct Baseline: Sendable, Hashable {
         if direction != .low {
             b.warningHigh = clamp(high + upperWarning, minimum, maximum)
             b.criticalHigh = clamp(high + upperCritical, minimum, maximum)
+            b.spikeHigh = Self.spikeExcess(upperSpike, warning: upperWarning, critical: upperCritical)
         }
         if direction != .high {
             b.warningLow = clamp(low - lowerWarning, minimum, maximum)
             b.criticalLow = clamp(low - lowerCritical, minimum, maximum)
+            b.spikeLow = Self.spikeExcess(lowerSpike, warning: lowerWarning, critical: lowerCritical)
         }
         // A limit at or beyond the metric's own bounds can never alert.
         if let m = minimum {

@@ -54,6 +54,12 @@ public struct LearnerConfiguration: Sendable, Hashable {
     public var seasonWindowDays = 21
     /// Fraction by which a cycle must shrink the robust spread to be used.
     public var seasonMinimumGain = 0.1
+    /// Single-check excursions per day of history treated as incidents
+    /// when measuring the spikes a metric makes normally (the spike latch
+    /// holds only larger ones).
+    public var spikeIncidentsPerDay = 2.0 / 7
+    /// The normal spike's height is multiplied by this.
+    public var spikeMargin = 1.0
     /// The recent window inspected for anomalies (seconds).
     public var recentWindowSeconds: Int64 = 86_400
 

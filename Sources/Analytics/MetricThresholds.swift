@@ -40,13 +40,21 @@ public struct ThresholdBand: Sendable, Codable, Hashable {
     public var warningHigh: Double?
     public var criticalLow: Double?
     public var criticalHigh: Double?
+    /// How far beyond the critical limit (in warning-to-critical gaps)
+    /// single checks went in the metric's normal history, above and below;
+    /// the spike latch holds only values beyond this (and beyond its own
+    /// factor). `nil`: normal spikes stayed within the critical limit.
+    public var spikeHigh: Double?
+    public var spikeLow: Double?
 
     public init(warningLow: Double? = nil, warningHigh: Double? = nil, criticalLow: Double? = nil,
-                criticalHigh: Double? = nil) {
+                criticalHigh: Double? = nil, spikeHigh: Double? = nil, spikeLow: Double? = nil) {
         self.warningLow = warningLow
         self.warningHigh = warningHigh
         self.criticalLow = criticalLow
         self.criticalHigh = criticalHigh
+        self.spikeHigh = spikeHigh
+        self.spikeLow = spikeLow
     }
 }
 

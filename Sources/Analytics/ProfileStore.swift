@@ -40,12 +40,17 @@ public struct RRDLocation: Sendable, Hashable {
 ///     step 300
 ///     warn ~:3.2
 ///     crit ~:4.8
+///     spike 2.5 -
 ///     hour 0 ~:2.1 ~:3
 ///     …
 ///     end
 ///
 /// `warn`/`crit` are the static ranges (Nagios syntax, `-` for none),
-/// used for hours that have no line of their own; `hour H W C` gives the
+/// used for hours that have no line of their own; `spike H L` (optional)
+/// how far beyond the critical limit, in warning-to-critical gaps, single
+/// checks went in the metric's normal history above and below (`-` for
+/// within it): check_baseline's spike latch holds only larger spikes;
+/// `hour H W C` gives the
 /// ranges for hour-of-week H (0 = Monday 00:00–00:59 at `utc-offset`).
 /// Text values escape `\` as `\\` and a line break as `\n`; `end` marks a
 /// complete file.
@@ -85,6 +90,12 @@ public enum ProfileStore {
         }
         s += "warn \(analysis.band?.warningRange ?? "-")\n"
         s += "crit \(analysis.band?.criticalRange ?? "-")\n"
+        // The size of normal one-check spikes (same for every hour: the
+        // bands differ only by their offset).
+        let spikes = analysis.band ?? hours.compactMap { $0 }.first
+        if let b = spikes, b.spikeHigh != nil || b.spikeLow != nil {
+            s += "spike \(b.spikeHigh.map(ConfigNumber.render) ?? "-") \(b.spikeLow.map(ConfigNumber.render) ?? "-")\n"
+        }
         if hours.count == TimeOfWeekProfile.bucketsPerWeek {
             for (h, band) in hours.enumerated() {
                 guard let band else { continue }

@@ -4,15 +4,6 @@ import Glibc
 import NagiosPlugin
 
 extension BaselineProfile {
-    /// The limits in force at `time` for the spike latch; `nil` when a range
-    /// alerts inside (`@`), which the latch does not apply to.
-    public func limits(at time: Int64) -> BandLimits? {
-        let band = band(at: time).band
-        // The ranges were validated when the profile was read.
-        guard let t = try? Thresholds(warning: band.warning, critical: band.critical) else { return nil }
-        return BandLimits(t)
-    }
-
     /// `Mon 16:05` at a UTC offset (as `hourText`).
     public static func minuteText(_ time: Int64, utcOffsetSeconds: Int) -> String {
         let t = time + Int64(utcOffsetSeconds)

@@ -21,6 +21,11 @@ public struct BaselineProfile: Sendable, Equatable {
     public var dataSource: String?
     public var step: Int?
     public var staticBand = Band(warning: nil, critical: nil)
+    /// How far beyond the critical limit (in warning-to-critical gaps)
+    /// normal one-check spikes went, above and below (`spike` line): the
+    /// spike latch holds only larger ones. `nil`: none.
+    public var spikeHigh: Double?
+    public var spikeLow: Double?
     /// 168 entries, hour 0 = Monday 00:00–00:59 at `utcOffsetSeconds`.
     public var hours: [Band?] = Array(repeating: nil, count: 168)
 
@@ -98,6 +103,18 @@ public struct BaselineProfile: Sendable, Equatable {
                 step = s
             case "warn": staticBand.warning = try Self.range(value, line: number + 1, fail)
             case "crit": staticBand.critical = try Self.range(value, line: number + 1, fail)
+            case "spike":
+                let parts = value.split(separator: " ", omittingEmptySubsequences: false)
+                func excess(_ t: Substring) -> Double?? {
+                    if t == "-" { return .some(nil) }
+                    guard let v = NumberFormat.parseStrict(t), v.isFinite, v >= 0 else { return nil }
+                    return .some(v)
+                }
+                guard parts.count == 2, let h = excess(parts[0]), let l = excess(parts[1]) else {
+                    throw fail("bad 'spike' line \(number + 1)")
+                }
+                spikeHigh = h
+                spikeLow = l
             case "hour":
                 let parts = value.split(separator: " ")
                 guard parts.count == 3, let h = Int(parts[0]), h >= 0, h < 168 else {

@@ -274,7 +274,9 @@ public enum CheckBaseline {
         j.utcOffsetSeconds = profile.utcOffsetSeconds
         j.latchLength = latch.length
         // `@` ranges have no "beyond": judged as plain Nagios ranges.
-        guard let limits = BandLimits(thresholds) else { return j }
+        guard var limits = BandLimits(thresholds) else { return j }
+        limits.spikeHigh = profile.spikeHigh
+        limits.spikeLow = profile.spikeLow
         let verdict = latch.judge(scaled, limits: limits, at: time)
         j.own = verdict.own
         j.status = verdict.status

@@ -13,13 +13,21 @@ public struct BandLimits: Sendable, Hashable {
     public var warningHigh: Double?
     public var criticalLow: Double?
     public var criticalHigh: Double?
+    /// The metric's own spike size beyond each critical limit, in
+    /// warning-to-critical gaps, as learned from its history (profile key
+    /// `spike`): the latch holds only values beyond it (and beyond its own
+    /// factor). `nil`: none learned.
+    public var spikeHigh: Double?
+    public var spikeLow: Double?
 
     public init(warningLow: Double? = nil, warningHigh: Double? = nil, criticalLow: Double? = nil,
-                criticalHigh: Double? = nil) {
+                criticalHigh: Double? = nil, spikeHigh: Double? = nil, spikeLow: Double? = nil) {
         self.warningLow = warningLow
         self.warningHigh = warningHigh
         self.criticalLow = criticalLow
         self.criticalHigh = criticalHigh
+        self.spikeHigh = spikeHigh
+        self.spikeLow = spikeLow
     }
 
     /// The limits of a warning/critical pair of ranges; `nil` when a range
@@ -62,7 +70,9 @@ public struct BandLimits: Sendable, Hashable {
 ///
 /// A value is extreme when it lies beyond a critical limit by at least
 /// `factor` × that side's warning-to-critical gap
-/// (``BandLimits/excessBeyondCritical(_:)``). Such a value is judged as
+/// (``BandLimits/excessBeyondCritical(_:)``), and further than the spikes
+/// the metric makes normally (``BandLimits/spikeHigh``, learned from its
+/// history: a nightly job's spike is not an incident). Such a value is judged as
 /// usual (CRITICAL), and each of the next `length` checks reports at least
 /// that state, with the spike as the reason, even if its own value is back
 /// within the band. A new extreme value restarts the latch; a moderate
@@ -110,6 +120,15 @@ public struct SpikeLatch: Sendable, Hashable {
         self.spike = spike
     }
 
+    /// The excess beyond the critical limit a value needs to be extreme: the
+    /// latch's factor, or the metric's normal spike size if larger (`>`:
+    /// as large as a normal spike is not extreme).
+    func minimumExcess(_ value: Double, _ limits: BandLimits) -> Double {
+        let learned = value > (limits.criticalHigh ?? .infinity) ? limits.spikeHigh : limits.spikeLow
+        guard let learned, learned >= factor else { return factor }
+        return learned.nextUp
+    }
+
     /// One check's verdict.
     public struct Verdict: Sendable, Hashable {
         /// The value's own state against the limits.
@@ -125,7 +144,7 @@ public struct SpikeLatch: Sendable, Hashable {
     public mutating func judge(_ value: Double, limits: BandLimits, at time: Int64) -> Verdict {
         let own = limits.status(of: value)
         if value.isNaN { return Verdict(own: own, status: own, latchedBy: nil) }
-        if length > 0, let excess = limits.excessBeyondCritical(value), excess >= factor {
+        if length > 0, let excess = limits.excessBeyondCritical(value), excess >= minimumExcess(value, limits) {
             let limit = value > (limits.criticalHigh ?? .infinity) ? limits.criticalHigh : limits.criticalLow
             spike = Spike(time: time, value: value, status: own, limit: limit ?? value, checksAgo: 0)
             return Verdict(own: own, status: own, latchedBy: nil)

@@ -65,6 +65,32 @@ import Testing
         #expect(!Backtest.run(Self.rows(extreme), configuration: off).contains(true), "without the latch")
     }
 
+    /// A metric that spikes every night (a cron job) learns that size as
+    /// normal: the nightly spike is not held (no notification), and the
+    /// profile tells check_baseline so; a spike three times as high still is.
+    @Test func aNightlySpikeIsNormalALargerOneIsNot() throws {
+        var values = Self.noise(15 * 288, seed: 25)
+        for day in 0..<15 { values[day * 288 + 39] = 250 }  // 03:15 every day
+        let rows = Self.rows(values)
+        let midnight = rows[14 * 288].time
+        let learned = Learner.analyze(id: MetricID(host: "h", service: "s", label: "v"), uom: "",
+                                      series: Backtest.history(rows[0..<(14 * 288)], until: midnight),
+                                      direction: nil, minimum: nil, maximum: nil, now: midnight)
+        let band = try #require(learned.band)
+        let limits = try #require(learned.limits(at: rows[14 * 288 + 39].time))
+        let excess = try #require(limits.excessBeyondCritical(250))
+        #expect(excess > SpikeLatch.defaultFactor, "250 would be extreme by the factor alone")
+        #expect(try #require(band.spikeHigh) >= excess && band.spikeLow == nil)
+        let text = try #require(ProfileStore.render(learned, rrd: nil, generated: 0))
+        #expect(text.contains("\nspike \(ConfigNumber.render(try #require(band.spikeHigh))) -\n"))
+        let scores = Backtest.run(rows)
+        #expect(!scores[(14 * 288)...].contains(true), "the nightly spike of day 15")
+        var larger = values
+        larger[14 * 288 + 39] = 100 + 3 * 150
+        let notified = Backtest.run(Self.rows(larger))
+        #expect(notified.indices.filter { notified[$0] && $0 >= 14 * 288 } == [14 * 288 + 41])
+    }
+
     @Test func nothingDuringProbation() {
         // A shift inside the first 15 % of the rows is never scored.
         var values = Self.noise(3000, seed: 22)

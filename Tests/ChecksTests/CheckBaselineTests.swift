@@ -313,6 +313,26 @@ struct RRDLatestValueTests {
         }
     }
 
+    /// The profile's `spike` line (normal spike size, learned): only larger
+    /// values are held.
+    @Test func learnedSpikeSizeRaisesTheBar() throws {
+        let text = BaselineSample.text().replacingOccurrences(of: "crit ~:4.8\n", with: "crit ~:4.8\nspike 10 -\n")
+        let profile = try BaselineSample.profile(text)
+        #expect(profile.spikeHigh == 10 && profile.spikeLow == nil)
+        func held(_ spike: Double) -> Status? {
+            var latch = SpikeLatch()
+            _ = CheckBaseline.judge(profile, value: spike, uom: "", at: BaselineSample.monday16, latch: &latch)
+            return CheckBaseline.judge(profile, value: 1, uom: "", at: BaselineSample.monday16 + 300, latch: &latch)?.status
+        }
+        // Hour 16: critical ~:2.5, gap 1.
+        #expect(held(12.5) == .ok, "10 gaps beyond: as large as a normal spike")
+        #expect(held(12.6) == .critical)
+        #expect(held(6.5) == .ok, "below the factor 4")
+        #expect(throws: PluginError.self) {
+            try BaselineSample.profile(BaselineSample.text().replacingOccurrences(of: "crit ~:4.8\n", with: "crit ~:4.8\nspike x\n"))
+        }
+    }
+
     /// RRD mode looks back over the last rows: a spike two rows ago still
     /// holds CRITICAL, three rows ago it no longer does.
     @Test func rrdModeHoldsARecentSpike() throws {
