@@ -41,6 +41,8 @@ public struct BacktestConfiguration: Sendable, Hashable {
     /// the number of checks after the spike that stay non-OK (0 = off).
     public var spikeFactor = SpikeLatch.defaultFactor
     public var latchLength = SpikeLatch.defaultLength
+    /// CRITICAL is held while the values stay non-OK (`SpikeLatch.holdsCritical`).
+    public var holdCritical = SpikeLatch.defaultHoldsCritical
 
     public init() {}
 }
@@ -66,7 +68,7 @@ public enum Backtest {
         var workspace = LearnerWorkspace()
         let id = MetricID(host: "backtest", service: "", label: "value")
         var analysis: MetricAnalysis? = nil
-        var latch = SpikeLatch(factor: c.spikeFactor, length: c.latchLength)
+        var latch = SpikeLatch(factor: c.spikeFactor, length: c.latchLength, holdsCritical: c.holdCritical)
         var nextLearn = nextMoment(after: first.time, c)
         for (i, row) in rows.enumerated() {
             if row.time >= nextLearn {

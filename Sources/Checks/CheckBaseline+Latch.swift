@@ -17,11 +17,13 @@ extension BaselineProfile {
 
 /// The spike latch's memory between two runs of check_baseline in wrapping
 /// mode (`--state-file`): for each perfdata label, the extreme value in
-/// force and how many checks ago it was. One small text file, replaced
-/// atomically (write a temporary file next to it, then `rename`):
+/// force and the start of a held CRITICAL, with the checks since. One small
+/// text file, replaced atomically (write a temporary file next to it, then
+/// `rename`):
 ///
 ///     vigil-baseline-state 1
 ///     spike CHECKS_AGO TIME STATUS VALUE LIMIT LABEL
+///     critical CHECKS_AGO TIME STATUS VALUE LIMIT LABEL
 ///
 /// STATUS is the exit code (2 = CRITICAL); LABEL is the rest of the line
 /// (`\` written `\\`, a line break `\n`). A missing file is an empty state;
@@ -29,37 +31,56 @@ extension BaselineProfile {
 public enum BaselineLatchState {
     public static let header = "vigil-baseline-state 1"
 
-    public static func parse(_ text: String) -> [String: SpikeLatch.Spike] {
-        var result: [String: SpikeLatch.Spike] = [:]
+    /// What the latch remembers of one label.
+    public struct Memory: Sendable, Hashable {
+        public var spike: SpikeLatch.Spike?
+        public var criticalSince: SpikeLatch.Spike?
+
+        public init(spike: SpikeLatch.Spike? = nil, criticalSince: SpikeLatch.Spike? = nil) {
+            self.spike = spike
+            self.criticalSince = criticalSince
+        }
+
+        public var isEmpty: Bool { spike == nil && criticalSince == nil }
+    }
+
+    public static func parse(_ text: String) -> [String: Memory] {
+        var result: [String: Memory] = [:]
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
         guard lines.first.map({ $0 == Substring(header) }) == true else { return [:] }
         lines = lines.dropFirst()
         for line in lines {
             let parts = line.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
-            guard parts.count == 7, parts[0] == "spike", let ago = Int(parts[1]), ago >= 0,
+            guard parts.count == 7, parts[0] == "spike" || parts[0] == "critical", let ago = Int(parts[1]), ago >= 0,
                 let time = Int64(parts[2]), let code = Int32(parts[3]), let status = Status(rawValue: code),
                 let value = NumberFormat.parseStrict(parts[4]), let limit = NumberFormat.parseStrict(parts[5])
             else { return [:] }
-            result[BaselineProfile.unescape(parts[6])] = SpikeLatch.Spike(time: time, value: value, status: status,
-                                                                          limit: limit, checksAgo: ago)
+            let entry = SpikeLatch.Spike(time: time, value: value, status: status, limit: limit, checksAgo: ago)
+            let label = BaselineProfile.unescape(parts[6])
+            var m = result[label] ?? Memory()
+            if parts[0] == "spike" { m.spike = entry } else { m.criticalSince = entry }
+            result[label] = m
         }
         return result
     }
 
-    public static func render(_ spikes: [String: SpikeLatch.Spike]) -> String {
+    public static func render(_ memories: [String: Memory]) -> String {
         var s = header + "\n"
-        for label in spikes.keys.sorted() {
-            guard let p = spikes[label] else { continue }
+        for label in memories.keys.sorted() {
+            guard let m = memories[label] else { continue }
             let escaped = label.replacingAll("\\", with: "\\\\").replacingAll("\n", with: "\\n")
                 .replacingAll("\r", with: "\\r")
-            s += "spike \(p.checksAgo) \(p.time) \(p.status.rawValue) \(NumberFormat.shortest(p.value)) "
-            s += "\(NumberFormat.shortest(p.limit)) \(escaped)\n"
+            for (key, entry) in [("spike", m.spike), ("critical", m.criticalSince)] {
+                guard let p = entry else { continue }
+                s += "\(key) \(p.checksAgo) \(p.time) \(p.status.rawValue) \(NumberFormat.shortest(p.value)) "
+                s += "\(NumberFormat.shortest(p.limit)) \(escaped)\n"
+            }
         }
         return s
     }
 
     /// The state in `path`; empty when the file does not exist or is damaged.
-    public static func load(_ path: String) -> [String: SpikeLatch.Spike] {
+    public static func load(_ path: String) -> [String: Memory] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return [:] }
         defer { close(fd) }
@@ -78,14 +99,14 @@ public enum BaselineLatchState {
     }
 
     /// Replaces `path` with the state (atomically).
-    public static func save(_ spikes: [String: SpikeLatch.Spike], to path: String) throws(PluginError) {
+    public static func save(_ memories: [String: Memory], to path: String) throws(PluginError) {
         func fail(_ call: String) -> PluginError {
             .unknown("Cannot write state file \(path): \(call): \(String(cString: strerror(errno)))")
         }
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw fail("open") }
-        var bytes = Array(render(spikes).utf8)
+        var bytes = Array(render(memories).utf8)
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeMutableBytes { raw in

@@ -66,6 +66,9 @@ public enum CheckBaseline {
             A value is extreme when it lies beyond the critical limit by at
             least K times the gap between the warning and critical limits
             (default: \(NumberFormat.shortest(SpikeLatch.defaultFactor))).
+         -n, --no-hold
+            Do not hold CRITICAL while the value stays outside the warning
+            limits (by default a CRITICAL ends only with an OK check).
          -T, --time=UNIXTIME
             Judge as if it were this time (default: now).
         """,
@@ -89,7 +92,7 @@ public enum CheckBaseline {
         OptionSpec("d", "ds", .required), OptionSpec("D", "daemon", .required),
         OptionSpec("a", "max-age", .required), OptionSpec("T", "time", .required),
         OptionSpec("s", "state-file", .required), OptionSpec("l", "latch", .required),
-        OptionSpec("k", "spike-factor", .required),
+        OptionSpec("k", "spike-factor", .required), OptionSpec("n", "no-hold"),
     ], stopAtFirstOperand: true)
 
     public struct Configuration: Sendable, Equatable {
@@ -106,6 +109,7 @@ public enum CheckBaseline {
         public var stateFile: String?
         public var latchLength = SpikeLatch.defaultLength
         public var spikeFactor = SpikeLatch.defaultFactor
+        public var holdCritical = SpikeLatch.defaultHoldsCritical
         /// The wrapped plugin and its arguments; empty in RRD mode.
         public var command: [String] = []
     }
@@ -176,6 +180,7 @@ public enum CheckBaseline {
                     throw .usage("--spike-factor must be a non-negative number - \(value)")
                 }
                 config.spikeFactor = v
+            case "no-hold": config.holdCritical = false
             default: break
             }
         }
@@ -208,6 +213,8 @@ public enum CheckBaseline {
         public var spike: SpikeLatch.Spike?
         /// The earlier extreme value that holds `status` above `own`.
         public var latchedBy: SpikeLatch.Spike?
+        /// The start of a CRITICAL held while this value is only WARNING.
+        public var heldSince: SpikeLatch.Spike?
         /// Checks an extreme value is held for (the latch length).
         public var latchLength = 0
         /// The profile's UTC offset, for the spike's time of day.
@@ -246,6 +253,11 @@ public enum CheckBaseline {
                 return "\(label) spiked to \(NumberFormat.shortest(s.value) + uom) on \(BaselineProfile.minuteText(s.time, utcOffsetSeconds: utcOffsetSeconds)), \(ago), "
                     + "beyond the \(s.status == .critical ? "critical" : "warning") limit \(NumberFormat.shortest(s.limit)); now \(ownText)"
             }
+            if let h = heldSince {
+                let ago = h.checksAgo == 1 ? "1 check ago" : "\(h.checksAgo) checks ago"
+                return "\(label) is \(ownText); critical since \(BaselineProfile.minuteText(h.time, utcOffsetSeconds: utcOffsetSeconds)) "
+                    + "(\(NumberFormat.shortest(h.value) + uom), \(ago)) and not back within \(band.warning ?? "the band") since"
+            }
             if let s = spike, s.checksAgo == 0, latchLength > 0 {
                 let held = latchLength == 1 ? "the next check" : "the next \(latchLength) checks"
                 return "\(label) is \(ownText); extreme, held for \(held)"
@@ -281,6 +293,7 @@ public enum CheckBaseline {
         j.own = verdict.own
         j.status = verdict.status
         j.latchedBy = verdict.latchedBy
+        j.heldSince = verdict.heldSince
         j.spike = latch.spike
         return j
     }
@@ -320,13 +333,17 @@ public enum CheckBaseline {
                 notes.append("'\(profile.label)' is U")
                 continue
             }
+            // Without a state file there is no memory: the latest value only.
+            let memory = saved[profile.label]
             var latch = SpikeLatch(factor: config.spikeFactor, length: config.stateFile == nil ? 0 : config.latchLength,
-                                   spike: saved[profile.label])
+                                   holdsCritical: config.stateFile != nil && config.holdCritical,
+                                   spike: memory?.spike, criticalSince: memory?.criticalSince)
             guard let j = judge(profile, value: value, uom: item.uom, at: now, latch: &latch) else {
                 notes.append("'\(profile.label)' is in \(item.uom.isEmpty ? "no unit" : item.uom), the profile in \(profile.uom.isEmpty ? "no unit" : profile.uom)")
                 continue
             }
-            state[profile.label] = latch.spike
+            let kept = BaselineLatchState.Memory(spike: latch.spike, criticalSince: latch.criticalSince)
+            state[profile.label] = kept.isEmpty ? nil : kept
             judgements.append(j)
         }
         if let file = config.stateFile, state != saved {
@@ -343,6 +360,10 @@ public enum CheckBaseline {
         for line in lines.dropFirst() { text += line + "\n" }
         return .text(text, final)
     }
+
+    /// RRD mode: rows read back to replay a held CRITICAL (a CRITICAL that
+    /// began earlier, with only WARNING rows since, is no longer held).
+    public static let holdLookbackRows = 12
 
     /// RRD mode: each profile's latest value from its RRD.
     public static func evaluateRRD(_ profiles: [BaselineProfile], config: Configuration, now: Int64) throws(PluginError) -> PluginExit {
@@ -364,11 +385,12 @@ public enum CheckBaseline {
             // The latest value and the rows before it that the spike latch
             // looks back over, each judged with the band of its own time.
             let recent = try RRDLatestValue.readRecent(path: path, dataSource: ds, oldest: now - maxAge,
-                                                       rows: config.latchLength + 1)
+                                                       rows: max(config.latchLength + 1, config.holdCritical ? holdLookbackRows : 1))
             guard let reading = recent.last else {
                 throw .unknown("\(profile.label): no value in \(path) (\(ds)) during the last \(maxAge) seconds")
             }
-            var latch = SpikeLatch(factor: config.spikeFactor, length: config.latchLength)
+            var latch = SpikeLatch(factor: config.spikeFactor, length: config.latchLength,
+                                   holdsCritical: config.holdCritical)
             for earlier in recent.dropLast() {
                 _ = judge(profile, value: earlier.value, uom: profile.uom, at: earlier.time, latch: &latch)
             }

@@ -112,12 +112,26 @@ public struct SpikeLatch: Sendable, Hashable {
 
     /// The spike that is latched (or was just seen), if any.
     public var spike: Spike?
+    /// Hold CRITICAL while the values stay non-OK: once a check reports
+    /// CRITICAL, later checks that are only WARNING report CRITICAL too,
+    /// until a check is OK (hysteresis: a value hovering around the
+    /// critical limit is one CRITICAL problem, not a WARNING↔CRITICAL
+    /// change — and a notification — at every crossing).
+    public var holdsCritical: Bool
+    /// The first check of the CRITICAL in force (`checksAgo` counts the
+    /// checks since), while `holdsCritical`.
+    public var criticalSince: Spike?
+
+    public static let defaultHoldsCritical = true
 
     public init(factor: Double = SpikeLatch.defaultFactor, length: Int = SpikeLatch.defaultLength,
-                spike: Spike? = nil) {
+                holdsCritical: Bool = SpikeLatch.defaultHoldsCritical, spike: Spike? = nil,
+                criticalSince: Spike? = nil) {
         self.factor = factor
         self.length = max(0, length)
+        self.holdsCritical = holdsCritical
         self.spike = spike
+        self.criticalSince = criticalSince
     }
 
     /// The excess beyond the critical limit a value needs to be extreme: the
@@ -137,11 +151,40 @@ public struct SpikeLatch: Sendable, Hashable {
         public var status: Status
         /// The earlier spike that raised `status` above `own`, if any.
         public var latchedBy: Spike?
+        /// The start of the CRITICAL that is held although this value is
+        /// only WARNING (`holdsCritical`), if any.
+        public var heldSince: Spike?
     }
 
     /// Judges the next check's value (checks in time order). A NaN value
     /// (no data) is UNKNOWN and does not count as a check for the latch.
     public mutating func judge(_ value: Double, limits: BandLimits, at time: Int64) -> Verdict {
+        var v = judgeSpike(value, limits: limits, at: time)
+        guard holdsCritical, !value.isNaN else { return v }
+        switch v.status {
+        case .critical:
+            if var c = criticalSince {
+                c.checksAgo += 1
+                criticalSince = c
+            } else {
+                let limit = value < (limits.criticalLow ?? -.infinity) ? limits.criticalLow : limits.criticalHigh
+                criticalSince = Spike(time: time, value: value, status: .critical, limit: limit ?? value,
+                                      checksAgo: 0)
+            }
+        case .warning:
+            if var c = criticalSince {
+                c.checksAgo += 1
+                criticalSince = c
+                v.status = .critical
+                v.heldSince = c
+            }
+        default:
+            criticalSince = nil
+        }
+        return v
+    }
+
+    mutating func judgeSpike(_ value: Double, limits: BandLimits, at time: Int64) -> Verdict {
         let own = limits.status(of: value)
         if value.isNaN { return Verdict(own: own, status: own, latchedBy: nil) }
         if length > 0, let excess = limits.excessBeyondCritical(value), excess >= minimumExcess(value, limits) {

@@ -135,10 +135,14 @@ struct BacktestSubcommand: ParsableCommand {
             help: ArgumentHelp("Spike latch: checks after an extreme value that stay non-OK (default \(SpikeLatch.defaultLength); 0 = off).", valueName: "N"))
     var latch: Int = SpikeLatch.defaultLength
 
+    @Flag(name: .customLong("no-hold"), help: "Do not hold CRITICAL while the values stay outside the warning band.")
+    var noHold = false
+
     func run() throws {
         var configuration = BacktestConfiguration()
         configuration.spikeFactor = spikeFactor
         configuration.latchLength = latch
+        configuration.holdCritical = !noHold
         do {
             let summary = try Backtest.backtestCommand(dataDir: data, filesList: files, outDir: out,
                                                        configuration: configuration)

@@ -171,6 +171,12 @@ struct CheckBaselineWrappingTests {
         // A moderate outlier (2.7: 0.2 gaps beyond) is not held.
         #expect(try Self.state(run(Self.outside, 25)) == .critical)
         #expect(try run(Self.inside, 30) == .text(Self.inside, .ok))
+        // A CRITICAL stays CRITICAL while the value is still WARNING.
+        #expect(try Self.state(run(Self.outside, 31)) == .critical)
+        let warn = "OK - x|load1=2\n"
+        #expect(try run(warn, 32) == .text("BASELINE CRITICAL - load1 is 2, outside ~:1.5 (warning for Mon 16:00-17:00); critical since Mon 16:31 (2.7, 1 check ago) and not back within ~:1.5 since; plugin said: OK - x|load1=2\n", .critical))
+        #expect(try run(Self.inside, 33) == .text(Self.inside, .ok))
+        #expect(try Self.state(run(warn, 34)) == .warning)
         // Without a state file every run judges its own value only.
         c.stateFile = nil
         #expect(try Self.state(run(spike, 35)) == .critical)
@@ -184,10 +190,12 @@ struct CheckBaselineWrappingTests {
     }
 
     @Test func latchStateRoundTrips() {
-        let spikes = ["load1": SpikeLatch.Spike(time: 1_764_000_300, value: 9.5, status: .critical, limit: 2.5, checksAgo: 1),
-                      "a b\\c\nd": SpikeLatch.Spike(time: 5, value: -1e-9, status: .warning, limit: 0, checksAgo: 0)]
+        let spike = SpikeLatch.Spike(time: 1_764_000_300, value: 9.5, status: .critical, limit: 2.5, checksAgo: 1)
+        let spikes = ["load1": BaselineLatchState.Memory(spike: spike, criticalSince: spike),
+                      "a b\\c\nd": BaselineLatchState.Memory(spike: SpikeLatch.Spike(time: 5, value: -1e-9, status: .warning, limit: 0, checksAgo: 0))]
         let text = BaselineLatchState.render(spikes)
         #expect(text.hasPrefix("vigil-baseline-state 1\nspike 0 5 1 "))
+        #expect(text.hasSuffix("\nspike 1 1764000300 2 9.5 2.5 load1\ncritical 1 1764000300 2 9.5 2.5 load1\n"))
         #expect(BaselineLatchState.parse(text) == spikes)
         #expect(BaselineLatchState.parse("vigil-baseline-state 1\nspike x\n").isEmpty)
     }
@@ -199,8 +207,9 @@ struct CheckBaselineWrappingTests {
         let r = try config(["-p", "a", "-r", "/f.rrd", "-d", "value", "-D", "unix:/s", "-a", "600"])
         #expect(r.command.isEmpty && r.rrdPath == "/f.rrd" && r.dataSource == "value" && r.daemon == "unix:/s" && r.maxAge == 600)
         #expect(try config(["-p", "a", "/x"]).command == ["/x"])
-        let l = try config(["-p", "a", "-s", "/var/tmp/s", "-l", "3", "-k", "2.5", "--", "/x"])
-        #expect(l.stateFile == "/var/tmp/s" && l.latchLength == 3 && l.spikeFactor == 2.5)
+        let l = try config(["-p", "a", "-s", "/var/tmp/s", "-l", "3", "-k", "2.5", "-n", "--", "/x"])
+        #expect(l.stateFile == "/var/tmp/s" && l.latchLength == 3 && l.spikeFactor == 2.5 && !l.holdCritical)
+        #expect(try config(["-p", "a"]).holdCritical)
         #expect(try config(["-p", "a"]).latchLength == SpikeLatch.defaultLength)
     }
 
@@ -353,5 +362,24 @@ struct RRDLatestValueTests {
         #expect(short.status == .ok)
         let recent = try RRDLatestValue.readRecent(path: path, dataSource: "value", oldest: now - 900, rows: 3)
         #expect(recent.map(\.value) == [100, 1, 1] && recent.map(\.time) == [now - 600, now - 300, now])
+    }
+
+    /// RRD mode replays the last rows for the hold too: CRITICAL, then only
+    /// WARNING rows, is still CRITICAL (and WARNING with `--no-hold`).
+    @Test func rrdModeHoldsCriticalWhileTheValueStaysOutside() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rrd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now = BaselineSample.monday16 + 1800
+        let path = try makeFile(dir, start: now - 3000, count: 10) { $0 == 6 ? "2.7" : $0 > 6 ? "2" : "1" }
+        let profile = try BaselineSample.profile(BaselineSample.text(rrd: path))
+        var c = CheckBaseline.Configuration()
+        c.profiles = ["/p"]
+        guard case .result(let held) = try CheckBaseline.evaluateRRD([profile], config: c, now: now) else { return }
+        #expect(held.status == .critical)
+        #expect(held.summary == "BASELINE CRITICAL - load1 is 2, outside ~:1.5 (warning for Mon 16:00-17:00); critical since Mon 16:10 (2.7, 4 checks ago) and not back within ~:1.5 since")
+        c.holdCritical = false
+        guard case .result(let plain) = try CheckBaseline.evaluateRRD([profile], config: c, now: now) else { return }
+        #expect(plain.status == .warning)
     }
 }

@@ -7,8 +7,8 @@ struct SpikeLatchTests {
     static let limits = BandLimits(warningLow: 0, warningHigh: 10, criticalLow: -10, criticalHigh: 20)
 
     /// The reported states of a sequence of values, one check each.
-    func states(_ values: [Double], factor: Double = 4, length: Int = 2) -> [Status] {
-        var latch = SpikeLatch(factor: factor, length: length)
+    func states(_ values: [Double], factor: Double = 4, length: Int = 2, hold: Bool = false) -> [Status] {
+        var latch = SpikeLatch(factor: factor, length: length, holdsCritical: hold)
         return values.enumerated().map { latch.judge($0.element, limits: Self.limits, at: Int64($0.offset) * 300).status }
     }
 
@@ -47,6 +47,21 @@ struct SpikeLatchTests {
     @Test func aNewSpikeRestartsTheLatchAndOwnStatesStillCount() {
         #expect(states([60, 1, 70, 1, 1, 1]) == [.critical, .critical, .critical, .critical, .critical, .ok])
         #expect(states([60, 15, 15, 15]) == [.critical, .critical, .critical, .warning])
+    }
+
+    /// Hysteresis: a CRITICAL ends only with an OK check, so a value
+    /// hovering around the critical limit is one problem.
+    @Test func criticalIsHeldUntilAnOKCheck() {
+        #expect(states([1, 25, 15, 25, 15, 1, 15], hold: true) == [.ok, .critical, .critical, .critical, .critical, .ok, .warning])
+        #expect(states([1, 25, 15, 25, 15, 1, 15]) == [.ok, .critical, .warning, .critical, .warning, .ok, .warning])
+        #expect(states([15, 15, 25], hold: true) == [.warning, .warning, .critical], "escalation is not held back")
+        #expect(states([60, 1, 15, 15, 1], hold: true) == [.critical, .critical, .critical, .critical, .ok], "after a latched spike too")
+        var latch = SpikeLatch()
+        _ = latch.judge(25, limits: Self.limits, at: 0)
+        let held = latch.judge(15, limits: Self.limits, at: 300)
+        #expect(held.own == .warning && held.status == .critical)
+        #expect(held.heldSince == SpikeLatch.Spike(time: 0, value: 25, status: .critical, limit: 20, checksAgo: 1))
+        #expect(SpikeLatch.defaultHoldsCritical)
     }
 
     @Test func theVerdictNamesTheSpike() {
