@@ -160,6 +160,6 @@ import Testing
         #expect(p.terminationStatus == 0)
         let after = text.components(separatedBy: "normalized=").dropFirst().first ?? ""
         let normalized = try #require(Double(after.split(separator: " ").first ?? ""), "no score in \(text)")
-        #expect(normalized >= 56)
+        #expect(normalized >= 58)
     }
 }
