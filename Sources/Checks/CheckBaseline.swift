@@ -18,8 +18,9 @@ import NagiosPlugin
 /// Both judge with the shared `SpikeLatch` (the evaluator the analytics
 /// backtest scores): one value far beyond the critical limit keeps the
 /// result CRITICAL for the next `--latch` checks, so that Nagios reaches a
-/// hard state. RRD mode looks back over the RRD's last rows; wrapping mode
-/// remembers the spike in `--state-file`.
+/// hard state, and a CRITICAL is held until a check is OK. RRD mode looks
+/// back over the RRD's last rows; wrapping mode remembers both in
+/// `--state-file`.
 public enum CheckBaseline {
     public static let info = PluginInfo(
         name: "check_baseline",
@@ -56,9 +57,9 @@ public enum CheckBaseline {
             RRD mode: a latest value older than this is UNKNOWN (default: three
             steps of the archive read, at least 900).
          -s, --state-file=FILE
-            Wrapping: where the spike latch remembers an extreme value between
-            runs (one file per service; without it only the latest value is
-            judged).
+            Wrapping: where the spike latch remembers an extreme value and a
+            held CRITICAL between runs (one file per service; without it only
+            the latest value is judged).
          -l, --latch=N
             Checks after an extreme value that stay at its state (default: \(SpikeLatch.defaultLength);
             0 turns the latch off). Use max_check_attempts - 1.
