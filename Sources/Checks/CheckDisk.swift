@@ -13,10 +13,11 @@ import SystemProbes
 public enum CheckDisk {
     public static let info = PluginInfo(
         name: "check_disk",
+        // The synopsis as 2.3.3 prints it after a usage error (its shape included).
         usage: """
-         check_disk -w LIMIT -c LIMIT [-W PCT%] [-K PCT%] [-p PATH | -r REGEX | -R REGEX | -A]...
-                    [-x PATH] [-X TYPE] [-N TYPE] [-i REGEX] [-I REGEX] [-C] [-E] [-e] [-f] [-g NAME]
-                    [-k | -m | -u UNIT] [-l] [-L] [-M] [-P] [-t SECONDS] [-v]
+         check_disk {-w absolute_limit |-w  percentage_limit% | -W inode_percentage_limit } {-c absolute_limit|-c percentage_limit% | -K inode_percentage_limit } {-p path | -x device}
+        [-C] [-E] [-e] [-f] [-g group ] [-k] [-l] [-M] [-m] [-R path ] [-r path ]
+        [-t timeout] [-u unit] [-v] [-X type] [-N type]
         """,
         description: """
         Reports the free space (and free inodes) of mounted file systems and
@@ -151,6 +152,8 @@ public enum CheckDisk {
             guard !session.trace.isEmpty else { throw error }
             switch error {
             case .usage(let m): throw .state(.unknown, session.trace + "check_disk: \(m)\n" + info.usageText)
+            case .plainUsage(let m): throw .state(.unknown, session.trace + m + "\n" + info.usageText)
+            case .getopt: throw error
             case .unknown(let m): throw .state(.unknown, session.trace + "UNKNOWN - \(m)\n")
             case .state(let s, let t): throw .state(s, session.trace + t)
             }
@@ -350,7 +353,8 @@ final class DiskSession {
         do {
             parsed = try CheckDisk.options.parse(arguments)
         } catch {
-            throw .usage(error.message)
+            // getopt's complaint on stderr, then `usage("Unknown argument")`.
+            throw .getopt(error.message, preface: "Unknown argument")
         }
         for option in parsed.options {
             let value = option.value ?? ""

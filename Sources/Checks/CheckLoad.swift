@@ -116,7 +116,8 @@ public enum CheckLoad {
             values.append(v)
         }
         guard let last = values.last, values.count <= 3 else {
-            throw .usage("Warning threshold must be float or float triplet!")
+            // 2.3.3's `usage("…!\n")` (for -c too): the text, an empty line, the usage.
+            throw .plainUsage("Warning threshold must be float or float triplet!\n")
         }
         while values.count < 3 { values.append(last) }
         return values

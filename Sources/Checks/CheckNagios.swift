@@ -75,7 +75,8 @@ public enum CheckNagios {
     }
 
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
-        if arguments.isEmpty { throw .usage("Could not parse arguments") }
+        // 2.3.3's usage_va(): the name and the reason, no usage.
+        if arguments.isEmpty { throw .state(.unknown, "check_nagios: Could not parse arguments") }
         var config = Configuration()
         // The 2.3.3 positional form: FILE MINUTES TEXT.
         if let first = arguments.first, !isOption(first) {

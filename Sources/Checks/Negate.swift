@@ -5,7 +5,8 @@ import NagiosPlugin
 public enum Negate {
     public static let info = PluginInfo(
         name: "negate",
-        usage: "negate [-t timeout[:STATE]] [-Towcu STATE] [-s] <definition of wrapped plugin>",
+        // 2.3.3's synopsis; the -t timeout:STATE extension is described in the help.
+        usage: "negate [-t timeout] [-Towcu STATE] [-s] <definition of wrapped plugin>",
         description: """
         Runs another plugin and changes the state it returns: by default OK
         becomes CRITICAL and CRITICAL becomes OK, WARNING and UNKNOWN stay.

@@ -60,6 +60,25 @@ public struct OptionParser: Sendable {
     /// Not generic on purpose: a generic entry point costs every plugin
     /// ~100k instructions of runtime type look-up at start-up.
     public func parse(_ args: [String]) throws(UsageError) -> ParsedArguments {
+        var unused = ""
+        return try parse(args, perlWarnings: &unused, lenient: false)
+    }
+
+    /// As Perl's Getopt::Long (with `bundling`) reads a command line for the
+    /// 2.3.3 Perl plugins: an unknown option or a missing value is not fatal.
+    /// GetOptions warns (`Unknown option: z`, `Option f requires an
+    /// argument`) and goes on without it; the warnings, one a line, are
+    /// returned for standard error.
+    public func parseLikeGetoptLong(_ args: [String]) -> (ParsedArguments, String) {
+        var warnings = ""
+        do {
+            return (try parse(args, perlWarnings: &warnings, lenient: true), warnings)
+        } catch {
+            return (ParsedArguments(), warnings)  // not reached: lenient parsing does not throw
+        }
+    }
+
+    private func parse(_ args: [String], perlWarnings: inout String, lenient: Bool) throws(UsageError) -> ParsedArguments {
         var result = ParsedArguments()
         var i = 0
         while i < args.count {
@@ -80,11 +99,25 @@ public struct OptionParser: Sendable {
                     name = body
                     inline = nil
                 }
-                let spec = try findLong(name, original: arg)
+                let spec: OptionSpec
+                if lenient {
+                    guard let found = try? findLong(name, original: arg) else {
+                        let hits = specs.compactMap { $0.long }.filter { $0.hasPrefix(name) }
+                        perlWarnings += hits.count > 1 ? "Option \(name) is ambiguous (\(hits.joined(separator: ", ")))\n"
+                                                       : "Unknown option: \(name)\n"
+                        continue
+                    }
+                    spec = found
+                } else {
+                    spec = try findLong(name, original: arg)
+                }
                 let longName = spec.long ?? String(name)
                 switch spec.argument {
                 case .none:
-                    if inline != nil { throw UsageError("option '--\(longName)' doesn't allow an argument") }
+                    if inline != nil {
+                        if lenient { perlWarnings += "Option \(longName) does not take an argument\n"; continue }
+                        throw UsageError("option '--\(longName)' doesn't allow an argument")
+                    }
                     result.options.append(.init(key: spec.key, value: nil))
                 case .optional:
                     result.options.append(.init(key: spec.key, value: inline))
@@ -94,6 +127,8 @@ public struct OptionParser: Sendable {
                     } else if i < args.count {
                         result.options.append(.init(key: spec.key, value: args[i]))
                         i += 1
+                    } else if lenient {
+                        perlWarnings += "Option \(longName) requires an argument\n"
                     } else {
                         throw UsageError("option '--\(longName)' requires an argument")
                     }
@@ -105,6 +140,7 @@ public struct OptionParser: Sendable {
                 while let letter = rest.first {
                     rest = rest.dropFirst()
                     guard let spec = specs.first(where: { $0.short == letter }) else {
+                        if lenient { perlWarnings += "Unknown option: \(letter)\n"; continue }
                         throw UsageError("invalid option -- '\(letter)'")
                     }
                     switch spec.argument {
@@ -119,6 +155,8 @@ public struct OptionParser: Sendable {
                         } else if i < args.count {
                             result.options.append(.init(key: spec.key, value: args[i]))
                             i += 1
+                        } else if lenient {
+                            perlWarnings += "Option \(letter) requires an argument\n"
                         } else {
                             throw UsageError("option requires an argument -- '\(letter)'")
                         }
@@ -143,14 +181,16 @@ public struct OptionParser: Sendable {
         var keys: [String] = []
         for c in candidates where !keys.contains(c.key) { keys.append(c.key) }
         if keys.count == 1, let only = candidates.first { return only }
-        if keys.isEmpty { throw UsageError("unrecognized option '\(original.prefix { $0 != "=" })'") }
+        // glibc quotes the whole argument, `=value` included.
+        if keys.isEmpty { throw UsageError("unrecognized option '\(original)'") }
         let names = candidates.compactMap { $0.long.map { "'--\($0)'" } }.joined(separator: " ")
-        throw UsageError("option '\(original.prefix { $0 != "=" })' is ambiguous; possibilities: \(names)")
+        throw UsageError("option '\(original)' is ambiguous; possibilities: \(names)")
     }
 }
 
-/// A command line the plugin cannot accept. ``PluginMain`` prints it as
-/// `progname: message`, then the plugin's usage, and exits UNKNOWN (3).
+/// A command line getopt_long would refuse. C plugins let getopt print it
+/// (`argv[0]: message` on standard error) and then print their usage on
+/// standard output; ``PluginError/getopt(_:preface:)`` does the same.
 public struct UsageError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }

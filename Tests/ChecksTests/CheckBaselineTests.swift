@@ -162,7 +162,7 @@ struct CheckBaselineWrappingTests {
         (["-p", "a", "-T", "soon"], "--time must be a Unix time in seconds - soon"), (["-x"], "invalid option -- 'x'"),
     ])
     func usageErrors(_ c: ([String], String)) {
-        #expect(throws: PluginError.usage(c.1)) { try CheckBaseline.configure(c.0) }
+        #expect(throws: expectedUsage(c.1)) { try CheckBaseline.configure(c.0) }
     }
 
     @Test func helpAndVersion() throws {

@@ -41,7 +41,7 @@ struct CheckSwapTests {
         (["-t", "5"], "invalid option -- 't'"),
     ])
     func usageErrors(_ c: ([String], String)) {
-        #expect(throws: PluginError.usage(c.1)) { try CheckSwap.configure(c.0) }
+        #expect(throws: expectedUsage(c.1)) { try CheckSwap.configure(c.0) }
     }
 
     @Test func debian12Swap() throws {
