@@ -104,7 +104,9 @@ public enum CheckDisk {
     )
 
     static let options = OptionParser([
-        OptionSpec("h", "help", key: "h"), OptionSpec("V", "version", key: "V"),
+        // Long names in 2.3.3's longopts order: getopt lists an ambiguous
+        // abbreviation's candidates in that order (`--ver`: verbose, version).
+        OptionSpec("h", "help", key: "h"),
         OptionSpec("?", nil, key: "?"),
         OptionSpec("t", "timeout", .required, key: "t"),
         OptionSpec("w", "warning", .required, key: "w"), OptionSpec("c", "critical", .required, key: "c"),
@@ -126,6 +128,7 @@ public enum CheckDisk {
         OptionSpec("P", "iperfdata", key: "P"), OptionSpec("M", "mountpoint", key: "M"),
         OptionSpec("e", "errors-only", key: "e"), OptionSpec("E", "exact-match", key: "E"),
         OptionSpec("A", "all", key: "A"), OptionSpec("v", "verbose", key: "v"),
+        OptionSpec("V", "version", key: "V"),
         OptionSpec("q", "quiet", key: "q"), OptionSpec("C", "clear", key: "C"),
     ], stopAtFirstOperand: true)
 
@@ -361,7 +364,7 @@ final class DiskSession {
             switch option.key {
             case "h": return .text(CheckDisk.info.helpText, .unknown)
             case "V": return .text(CheckDisk.info.versionLine, .unknown)
-            case "?": throw .usage("Unknown argument")
+            case "?": throw .plainUsage("Unknown argument")  // `-?` is in 2.3.3's optstring: no getopt complaint
             case "t":
                 guard let t = DiskC.cInteger(value) else {
                     throw .usage("Timeout interval must be a positive integer - \(value)")

@@ -43,7 +43,7 @@ public enum CheckNagios {
         OptionSpec("F", "filename", .required), OptionSpec("e", "expires", .required),
         OptionSpec("C", "command", .required), OptionSpec("t", "timeout", .required),
         OptionSpec("V", "version"), OptionSpec("h", "help"), OptionSpec("v", "verbose"),
-        OptionSpec(nil, "input-file", .required),
+        OptionSpec(nil, "input-file", .required, exactOnly: true),
     ], stopAtFirstOperand: true)
 
     public struct Configuration: Sendable, Equatable {

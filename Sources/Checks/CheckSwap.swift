@@ -43,9 +43,12 @@ public enum CheckSwap {
     )
 
     static let options = OptionParser([
-        OptionSpec("h", "help"), OptionSpec("V", "version"), OptionSpec("v", "verbose"),
+        // Long names in 2.3.3's longopts order: getopt lists an ambiguous
+        // abbreviation's candidates in that order (`--ver`: verbose, version).
+        OptionSpec("h", "help"), OptionSpec("v", "verbose"), OptionSpec("V", "version"),
         OptionSpec("w", "warning", .required), OptionSpec("c", "critical", .required),
         OptionSpec("a", "allswaps"), OptionSpec("n", "no-swap", .required),
+        OptionSpec("?", nil, key: "?"),  // in 2.3.3's optstring: the usage without a getopt complaint
     ])
 
     /// A `-w`/`-c` limit: free bytes, or a percentage of the total.
@@ -84,6 +87,7 @@ public enum CheckSwap {
             case "help", "version": return .exit(info.standardExit(option.key))
             case "warning": config.warning = try limit(option.value, "Warning")
             case "critical": config.critical = try limit(option.value, "Critical")
+            case "?": throw .state(.unknown, info.usageText)
             case "allswaps": config.allSwaps = true
             case "verbose": config.verbose += 1
             case "no-swap":

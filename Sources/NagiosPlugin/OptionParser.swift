@@ -8,12 +8,17 @@ public struct OptionSpec: Sendable {
     public let argument: Argument
     /// What ``ParsedArguments`` reports; the long name, else the letter.
     public let key: String
+    /// Only the full long name selects it, no abbreviation: for the hidden
+    /// test options the C plugin does not have (`--i` must stay unknown).
+    public let exactOnly: Bool
 
-    public init(_ short: Character?, _ long: String?, _ argument: Argument = .none, key: String? = nil) {
+    public init(_ short: Character?, _ long: String?, _ argument: Argument = .none, key: String? = nil,
+                exactOnly: Bool = false) {
         self.short = short
         self.long = long
         self.argument = argument
         self.key = key ?? long ?? short.map { String($0) } ?? ""
+        self.exactOnly = exactOnly
     }
 }
 
@@ -61,8 +66,19 @@ public struct OptionParser: Sendable {
     /// ~100k instructions of runtime type look-up at start-up.
     public func parse(_ args: [String]) throws(UsageError) -> ParsedArguments {
         var unused = ""
-        return try parse(args, perlWarnings: &unused, lenient: false)
+        var partial = ParsedArguments()
+        do {
+            return try parse(args, perlWarnings: &unused, lenient: false, partial: &partial)
+        } catch {
+            // getopt hands out options one at a time and the C plugins stop
+            // at --help/--version: what comes after them is never looked at.
+            if partial.options.contains(where: { OptionParser.exitKeys.contains($0.key) }) { return partial }
+            throw error
+        }
     }
+
+    /// The keys of the options that end a C plugin's option loop.
+    static let exitKeys = ["help", "version", "h", "V"]
 
     /// As Perl's Getopt::Long (with `bundling`) reads a command line for the
     /// 2.3.3 Perl plugins: an unknown option or a missing value is not fatal.
@@ -71,15 +87,16 @@ public struct OptionParser: Sendable {
     /// returned for standard error.
     public func parseLikeGetoptLong(_ args: [String]) -> (ParsedArguments, String) {
         var warnings = ""
+        var partial = ParsedArguments()
         do {
-            return (try parse(args, perlWarnings: &warnings, lenient: true), warnings)
+            return (try parse(args, perlWarnings: &warnings, lenient: true, partial: &partial), warnings)
         } catch {
             return (ParsedArguments(), warnings)  // not reached: lenient parsing does not throw
         }
     }
 
-    private func parse(_ args: [String], perlWarnings: inout String, lenient: Bool) throws(UsageError) -> ParsedArguments {
-        var result = ParsedArguments()
+    private func parse(_ args: [String], perlWarnings: inout String, lenient: Bool,
+                       partial result: inout ParsedArguments) throws(UsageError) -> ParsedArguments {
         var i = 0
         while i < args.count {
             let arg = args[i]
@@ -101,8 +118,11 @@ public struct OptionParser: Sendable {
                 }
                 let spec: OptionSpec
                 if lenient {
-                    guard let found = try? findLong(name, original: arg) else {
-                        let hits = specs.compactMap { $0.long }.filter { $0.hasPrefix(name) }
+                    // Getopt::Long knows the single letters as names too (`--c` is -c),
+                    // and lists the candidates of an abbreviation sorted.
+                    let letter = name.count == 1 ? specs.first(where: { $0.short.map { String($0)[...] == name } ?? false }) : nil
+                    guard let found = letter ?? (try? findLong(name, original: arg)) else {
+                        let hits = specs.compactMap { $0.long }.filter { $0.hasPrefix(name) }.sorted()
                         perlWarnings += hits.count > 1 ? "Option \(name) is ambiguous (\(hits.joined(separator: ", ")))\n"
                                                        : "Unknown option: \(name)\n"
                         continue
@@ -115,7 +135,7 @@ public struct OptionParser: Sendable {
                 switch spec.argument {
                 case .none:
                     if inline != nil {
-                        if lenient { perlWarnings += "Option \(longName) does not take an argument\n"; continue }
+                        if lenient { perlWarnings += "Option \(name) does not take an argument\n"; continue }
                         throw UsageError("option '--\(longName)' doesn't allow an argument")
                     }
                     result.options.append(.init(key: spec.key, value: nil))
@@ -128,7 +148,7 @@ public struct OptionParser: Sendable {
                         result.options.append(.init(key: spec.key, value: args[i]))
                         i += 1
                     } else if lenient {
-                        perlWarnings += "Option \(longName) requires an argument\n"
+                        perlWarnings += "Option \(name) requires an argument\n"
                     } else {
                         throw UsageError("option '--\(longName)' requires an argument")
                     }
@@ -176,7 +196,7 @@ public struct OptionParser: Sendable {
 
     private func findLong(_ name: Substring, original: String) throws(UsageError) -> OptionSpec {
         if let exact = specs.first(where: { $0.long.map { $0[...] == name } ?? false }) { return exact }
-        let candidates = specs.filter { $0.long?.hasPrefix(name) ?? false }
+        let candidates = specs.filter { !$0.exactOnly && ($0.long?.hasPrefix(name) ?? false) }
         // Several specs may share a long name's prefix yet mean the same key.
         var keys: [String] = []
         for c in candidates where !keys.contains(c.key) { keys.append(c.key) }

@@ -179,7 +179,7 @@ final class CheckDiskSideBySideTests {
     @Test(arguments: [
         [], ["-Z"], ["--bogus"], ["--bogus=1"], ["-w"], ["-w", "0%", "-c", "0%", "-p", "/", "-g"],
         ["-w", "0%", "-c", "0%", "-p", "/", "-t", "x"], ["-w", "-5%", "-c", "5%", "-p", "/"], ["-w", "10:5", "-c", "5%", "-p", "/"],
-        ["-u", "XB", "-p", "/"], ["-w", "0%", "-c", "0%", "-p", "/", "-E"],
+        ["-u", "XB", "-p", "/"], ["-w", "0%", "-c", "0%", "-p", "/", "-E"], ["-?"], ["--ver"], ["--v"], ["-V", "-Z"],
     ])
     func usageErrorsAsTheCPlugin(_ args: [String]) throws {
         let ours = try E2E.plugin("check_disk", args)

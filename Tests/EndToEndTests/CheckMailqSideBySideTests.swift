@@ -99,7 +99,8 @@ final class CheckMailqSideBySideTests {
     /// As GetOptions: unknown options and bad numbers are warned about on
     /// stderr and left out; without -w/-c the script prints its usage line.
     @Test(arguments: ["-Z", "--bogus=1", "-w", "-w 1", "-w abc -c 5", "-w 1 -c 5 -M postfix -Z", "-w 1 -c 5 -M postfix -t x",
-                      "-w 1 -c 5 -M postfix -W x", "-w 1 -c 5 -M postfix --bogus", "-w 5: -c 10 -M postfix", ""])
+                      "-w 1 -c 5 -M postfix -W x", "-w 1 -c 5 -M postfix --bogus", "-w 5: -c 10 -M postfix", "",
+                      "--c", "--w 1 --c 5 -M postfix", "--ver", "--help=1"])
     func getoptLongBehaviour(_ line: String) throws {
         let r = try both(line.split(separator: " ").map(String.init), fixture: "postfix.txt")
         #expect(r.ours.stdout == r.theirs.stdout && r.ours.code == r.theirs.code, "\(line): \(r.ours) / \(r.theirs)")

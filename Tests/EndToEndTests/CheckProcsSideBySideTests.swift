@@ -107,7 +107,7 @@ struct CheckProcsSideBySideTests {
         ["-m", "FOO"], ["-p", "9x"], ["-P", "abc"], ["-r", "5.5"], ["-z", "x"], ["-u", "nosuchuser-vigil"], ["-u", "4242424"],
         ["-t", "abc"], ["--ereg-argument-array=("], ["--input-file=/nonexistent"],
         ["--input-file=" + LocalChecks.fixture("procs/empty-does-not-exist")], ["-X", "foo"], ["--no-kthreads"],
-        ["-w", "5:1"], ["-c", "10:2"], ["-w", "-1"], ["-Z"], ["--bogus=1"], ["-w"], ["-m"], ["--e=3"],
+        ["-w", "5:1"], ["-c", "10:2"], ["-w", "-1"], ["-Z"], ["--bogus=1"], ["-w"], ["-m"], ["--e=3"], ["--v"], ["-V", "--bogus"],
     ])
     func badArgumentsExitUnknown(_ arguments: [String]) throws {
         let (ours, c) = try LocalChecks.both("check_procs", arguments)

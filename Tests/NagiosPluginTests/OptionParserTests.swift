@@ -60,7 +60,22 @@ extension OptionParserTests {
     @Test func getoptLongWarnsAndGoesOn() {
         let (p, warnings) = parser.parseLikeGetoptLong(["-x", "-w", "5", "--bogus=2", "--ver", "-c"])
         #expect(p.last("warning") == "5" && !p.has("critical"))
-        #expect(warnings == "Unknown option: x\nUnknown option: bogus\nOption ver is ambiguous (verbose, version, verify)\nOption c requires an argument\n")
+        #expect(warnings == "Unknown option: x\nUnknown option: bogus\nOption ver is ambiguous (verbose, verify, version)\nOption c requires an argument\n")
+        // Single letters are names too (`--c` is -c), and messages use the name as typed.
+        let (q, more) = parser.parseLikeGetoptLong(["--w", "3", "--crit"])
+        #expect(q.last("warning") == "3" && more == "Option crit requires an argument\n")
+    }
+
+    @Test func whatFollowsHelpOrVersionIsNotLookedAt() throws {
+        #expect(try parser.parse(["-h", "--bogus"]).options.map(\.key) == ["help"])
+        #expect(try parser.parse(["-w", "1", "-V", "-x", "-c"]).options.map(\.key) == ["warning", "version"])
+        #expect(throws: UsageError("invalid option -- 'x'")) { try parser.parse(["-x", "-V"]) }
+    }
+
+    @Test func exactOnlyOptionsAreNotAbbreviated() throws {
+        let p = OptionParser([OptionSpec(nil, "input-file", .required, exactOnly: true), OptionSpec("t", "timeout", .required)])
+        #expect(try p.parse(["--input-file=x"]).last("input-file") == "x")
+        #expect(throws: UsageError("unrecognized option '--i'")) { try p.parse(["--i"]) }
     }
 }
 
