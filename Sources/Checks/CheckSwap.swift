@@ -111,6 +111,10 @@ public enum CheckSwap {
         var digits = Substring(text ?? "")
         let percent = digits.last == "%"
         if percent { digits = digits.dropLast() }
+        // 2.3.3 reads `-5%` as 2^64-5 %: out of range, in its words.
+        if percent, digits.first == "-", let v = UInt64(digits.dropFirst()), v > 0 {
+            throw .usage("\(which) threshold percentage must be <= 100!")
+        }
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
               let value = UInt64(digits), value < UInt64.max else {
             throw .usage("\(which) threshold be positive integer or percentage!")

@@ -32,7 +32,7 @@ struct CheckSwapSideBySideTests {
         [], ["-w", "0", "-c", "0"], ["-w", "10", "-c", "20"], ["-w", "10%", "-c", "20%"], ["-w", "101%", "-c", "10%"],
         ["-w", "20%", "-c", "10%", "-n", "foo"], ["20%", "10%"], ["-c", "1"], ["-w", "18446744073709551615", "-c", "1"],
         ["-Z"], ["--bogus=1"], ["-w"], ["-w", "1%", "-c", "0%", "-t", "x"], ["-w", "1%", "-c", "0%", "-n"],
-        ["-?"], ["--ver"], ["--v"], ["-V", "-Z"],
+        ["-?"], ["--ver"], ["--v"], ["-V", "-Z"], ["-w", "-5%", "-c", "5%"], ["-w", "5%", "-c", "-5%"],
     ])
     func badArgumentsSameMessage(_ arguments: [String]) throws {
         let (ours, c) = try LocalChecks.both("check_swap", arguments)
