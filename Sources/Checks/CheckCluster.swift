@@ -93,7 +93,7 @@ public enum CheckCluster {
         // `usage("Could not parse arguments")` (after getopt's own complaint).
         if arguments.isEmpty { throw .plainUsage("Could not parse arguments") }
         let parsed: ParsedArguments
-        do { parsed = try options.parse(arguments) } catch { throw .getopt(error.message, preface: "Could not parse arguments") }
+        parsed = options.parseInOrder(arguments)
         var config = Configuration()
         var warning: String?, critical: String?
         var haveData = false
@@ -114,6 +114,7 @@ public enum CheckCluster {
             default: break
             }
         }
+        try parsed.checkRefusal(preface: "Could not parse arguments")
         guard haveData else { throw .plainUsage("Could not parse arguments") }
         do { config.thresholds = try Thresholds(warning: warning, critical: critical) } catch { throw PluginError(error) }
         return .run(config)

@@ -352,13 +352,7 @@ final class DiskSession {
         if rawArguments.isEmpty { throw .usage("Could not parse arguments") }
         mounts = try readMounts()
         let arguments = rawArguments.map { $0 == "-to" ? "-t" : $0 }
-        let parsed: ParsedArguments
-        do {
-            parsed = try CheckDisk.options.parse(arguments)
-        } catch {
-            // getopt's complaint on stderr, then `usage("Unknown argument")`.
-            throw .getopt(error.message, preface: "Unknown argument")
-        }
+        let parsed = CheckDisk.options.parseInOrder(arguments)
         for option in parsed.options {
             let value = option.value ?? ""
             switch option.key {
@@ -414,6 +408,8 @@ final class DiskSession {
             default: break
             }
         }
+        // getopt's complaint on stderr, then `usage("Unknown argument")`.
+        try parsed.checkRefusal(preface: "Unknown argument")
         try positional(parsed.operands)
         if units == nil { (units, mult) = ("MiB", 1024 * 1024) }
         return nil

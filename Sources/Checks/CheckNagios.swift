@@ -87,7 +87,7 @@ public enum CheckNagios {
             config.processText = arguments[2]
             return .run(config)
         }
-        let parsed = try options.parsePlugin(arguments)
+        let parsed = options.parseInOrder(arguments)
         var file: String?, process: String?
         for option in parsed.options {
             let value = option.value ?? ""
@@ -102,6 +102,7 @@ public enum CheckNagios {
             default: break
             }
         }
+        try parsed.checkRefusal()
         guard let file else { throw .state(.unknown, "You must provide the status_log") }
         guard let process else { throw .state(.unknown, "You must provide a process string") }
         config.statusFile = file

@@ -227,7 +227,7 @@ public enum CheckProcs {
     }
 
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
-        let parsed = try options.parsePlugin(arguments)
+        let parsed = options.parseInOrder(arguments)
         var c = Configuration()
         func describe(_ text: String) { c.description += (c.description.isEmpty ? "" : ", ") + text }
         /// `-s`, `-C`, `-a`: the first one given counts.
@@ -282,6 +282,7 @@ public enum CheckProcs {
             default: break  // --elapsed: accepted and ignored, as in 2.3.3
             }
         }
+        try parsed.checkRefusal()
         var operands = parsed.operands[...]
         if c.warning == nil { c.warning = operands.popFirst() }
         if c.critical == nil { c.critical = operands.popFirst() }

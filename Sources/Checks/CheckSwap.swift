@@ -80,7 +80,7 @@ public enum CheckSwap {
     }
 
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
-        let parsed = try options.parsePlugin(arguments)
+        let parsed = options.parseInOrder(arguments)
         var config = Configuration()
         for option in parsed.options {
             switch option.key {
@@ -98,6 +98,7 @@ public enum CheckSwap {
             default: break
             }
         }
+        try parsed.checkRefusal()
         // Operands are ignored, as in 2.3.3.
         if config.warning.value == 0 && config.critical.value == 0 { throw .usage("Could not parse arguments") }
         if config.warning.isPercentage == config.critical.isPercentage && config.warning.value < config.critical.value {

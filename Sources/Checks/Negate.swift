@@ -95,7 +95,7 @@ public enum Negate {
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
         if arguments.isEmpty { throw .usage("Could not parse arguments") }
         let parsed: ParsedArguments
-        do { parsed = try options.parse(arguments) } catch { throw PluginError(error) }
+        parsed = options.parseInOrder(arguments)
         var config = Configuration()
         for option in parsed.options {
             switch option.key {
@@ -116,6 +116,7 @@ public enum Negate {
             default: break
             }
         }
+        try parsed.checkRefusal()
         guard let program = parsed.operands.first else { throw .usage("Could not parse arguments") }
         guard program.hasPrefix("/") || program.hasPrefix("./") else { throw .usage("Require path to command") }
         config.command = parsed.operands

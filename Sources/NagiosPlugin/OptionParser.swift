@@ -30,6 +30,9 @@ public struct ParsedArguments: Sendable, Equatable {
     }
     public var options: [Option] = []
     public var operands: [String] = []
+    /// What getopt refused, when ``OptionParser/parseInOrder(_:)`` stopped
+    /// there: `options` and `operands` hold what came before it.
+    public var refusal: UsageError?
 
     public init() {}
 
@@ -74,6 +77,21 @@ public struct OptionParser: Sendable {
             // at --help/--version: what comes after them is never looked at.
             if partial.options.contains(where: { OptionParser.exitKeys.contains($0.key) }) { return partial }
             throw error
+        }
+    }
+
+    /// As a C plugin's getopt loop meets them: the options up to the first
+    /// one getopt refuses, and that refusal in ``ParsedArguments/refusal``.
+    /// The plugin handles the options in order (an earlier bad value or
+    /// `--help` wins, as in 2.3.3) and then reports the refusal.
+    public func parseInOrder(_ args: [String]) -> ParsedArguments {
+        var unused = ""
+        var partial = ParsedArguments()
+        do {
+            return try parse(args, perlWarnings: &unused, lenient: false, partial: &partial)
+        } catch {
+            partial.refusal = error
+            return partial
         }
     }
 

@@ -78,7 +78,7 @@ struct CheckAptSideBySideTests {
     }
 
     /// What getopt refuses: its complaint on stderr, the usage on stdout, as 2.3.3.
-    @Test(arguments: [["-x"], ["-t"], ["-i"], ["--bogus"], ["--bogus=1"], ["--list=1"]])
+    @Test(arguments: [["-x"], ["-t"], ["-i"], ["--bogus"], ["--bogus=1"], ["--list=1"], ["-t", "1", "-Z", "-w"], ["-h", "-Z"]])
     func getoptErrorsAsTheCPlugin(_ args: [String]) throws {
         let ours = try E2E.plugin("check_apt", ["-n"] + args)
         let theirs = try E2E.cPlugin("check_apt", ["-n"] + args)

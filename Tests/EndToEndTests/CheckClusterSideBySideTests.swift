@@ -49,7 +49,7 @@ struct CheckClusterSideBySideTests {
     /// Bad arguments: both UNKNOWN (3); ours explains in one line, then the usage.
     @Test(arguments: [
         ["-s", "-d", "0,1,4"], ["-s", "-d", ""], ["-s", "-d", "0,"], ["-s", "-d", "00"], [], ["-s"], ["-s", "-d", "1", "-w", "1:0"],
-        ["-x", "-d", "1"], ["-s", "-d", "1", "--ver"], ["-d"], ["-d", "1", "-c", "5:2"],
+        ["-x", "-d", "1"], ["-s", "-d", "1", "--ver"], ["-d"], ["-d", "x", "-Z"], ["-Z", "-d", "x"], ["-d", "1", "-w", "5:1", "-Z"], ["-d", "1", "-c", "5:2"],
     ])
     func badArgumentsAreUnknownInBoth(_ args: [String]) throws {
         let ours = try E2E.plugin("check_cluster", args)

@@ -180,6 +180,7 @@ final class CheckDiskSideBySideTests {
         [], ["-Z"], ["--bogus"], ["--bogus=1"], ["-w"], ["-w", "0%", "-c", "0%", "-p", "/", "-g"],
         ["-w", "0%", "-c", "0%", "-p", "/", "-t", "x"], ["-w", "-5%", "-c", "5%", "-p", "/"], ["-w", "10:5", "-c", "5%", "-p", "/"],
         ["-u", "XB", "-p", "/"], ["-w", "0%", "-c", "0%", "-p", "/", "-E"], ["-?"], ["--ver"], ["--v"], ["-V", "-Z"],
+        ["-u", "XB", "-Z"], ["-w", "0%", "-c", "0%", "-p", "/", "-E", "-Z"], ["-Z", "-u", "XB"],
     ])
     func usageErrorsAsTheCPlugin(_ args: [String]) throws {
         let ours = try E2E.plugin("check_disk", args)

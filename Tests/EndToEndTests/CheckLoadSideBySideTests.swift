@@ -56,7 +56,8 @@ struct CheckLoadSideBySideTests {
     }
 
     @Test(arguments: [[], ["-w", "abc", "-c", "1"], ["-x"], ["--foo"], ["-w"], ["-w", "", "-c", "5"], ["--p=1"], ["--foo=1"],
-                      ["-w", "1", "-c", "abc"], ["-n"], ["-w", "1", "-c", "2", "-t", "5"], ["--help=1"], ["--percpu=1"]])
+                      ["-w", "1", "-c", "abc"], ["-n"], ["-w", "1", "-c", "2", "-t", "5"], ["--help=1"], ["--percpu=1"],
+                      ["-w", "abc", "-c", "1", "-Z"], ["-Z", "-w", "abc"]])
     func badArgumentsExitUnknown(_ arguments: [String]) throws {
         let (ours, c) = try LocalChecks.both("check_load", arguments)
         #expect(ours.code == 3 && c.code == 3)

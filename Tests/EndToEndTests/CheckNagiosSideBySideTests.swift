@@ -94,7 +94,7 @@ struct CheckNagiosSideBySideTests {
 
     /// The texts too: usage_va() without arguments, getopt's complaints on stderr.
     @Test(arguments: [[], ["-Z"], ["--bogus=1"], ["-F"], ["-e"], ["-C", "y"], ["-F", "x"], ["-e", "abc"], ["-t", "-1"], ["--i"],
-                      ["--input"], ["-h", "-Z"]])
+                      ["--input"], ["-h", "-Z"], ["-e", "abc", "-Z"], ["-Z", "-e", "abc"]])
     func badArgumentsAsTheCPlugin(_ args: [String]) throws {
         let ours = try E2E.plugin("check_nagios", args)
         let theirs = try E2E.cPlugin("check_nagios", args)

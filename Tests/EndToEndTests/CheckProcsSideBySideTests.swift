@@ -108,6 +108,7 @@ struct CheckProcsSideBySideTests {
         ["-t", "abc"], ["--ereg-argument-array=("], ["--input-file=/nonexistent"],
         ["--input-file=" + LocalChecks.fixture("procs/empty-does-not-exist")], ["-X", "foo"], ["--no-kthreads"],
         ["-w", "5:1"], ["-c", "10:2"], ["-w", "-1"], ["-Z"], ["--bogus=1"], ["-w"], ["-m"], ["--e=3"], ["--v"], ["-V", "--bogus"],
+        ["-m", "FOO", "-Z"], ["-Z", "-m", "FOO"], ["-w", "5:1", "-Z"],
     ])
     func badArgumentsExitUnknown(_ arguments: [String]) throws {
         let (ours, c) = try LocalChecks.both("check_procs", arguments)

@@ -33,6 +33,7 @@ struct CheckSwapSideBySideTests {
         ["-w", "20%", "-c", "10%", "-n", "foo"], ["20%", "10%"], ["-c", "1"], ["-w", "18446744073709551615", "-c", "1"],
         ["-Z"], ["--bogus=1"], ["-w"], ["-w", "1%", "-c", "0%", "-t", "x"], ["-w", "1%", "-c", "0%", "-n"],
         ["-?"], ["--ver"], ["--v"], ["-V", "-Z"], ["-w", "-5%", "-c", "5%"], ["-w", "5%", "-c", "-5%"],
+        ["-n", "foo", "-Z"], ["-w", "1%", "-c", "0%", "-n", "foo", "--bogus"],
     ])
     func badArgumentsSameMessage(_ arguments: [String]) throws {
         let (ours, c) = try LocalChecks.both("check_swap", arguments)

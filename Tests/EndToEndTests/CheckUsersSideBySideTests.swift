@@ -23,7 +23,7 @@ struct CheckUsersSideBySideTests {
         #expect(LocalChecks.masked(ours.stdout) == LocalChecks.masked(c.stdout))
     }
 
-    @Test(arguments: [["--verbose"], ["-w", "5:2", "-c", "1"], ["-w", "-1", "-c", "2"], ["-x"], ["-w"], ["--bogus=1"]])
+    @Test(arguments: [["--verbose"], ["-w", "5:2", "-c", "1"], ["-w", "-1", "-c", "2"], ["-x"], ["-w"], ["--bogus=1"], ["-w", "5:1", "-c", "9", "-Z"]])
     func badArgumentsAsTheCPluginSaysIt(_ arguments: [String]) throws {
         let (ours, c) = try LocalChecks.both("check_users", arguments)
         #expect(ours.code == 3 && c.code == 3)

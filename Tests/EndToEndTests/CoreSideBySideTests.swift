@@ -45,7 +45,7 @@ struct CoreSideBySideTests {
         ["/nonexistent/plugin"],
         [], ["-s"], ["check_dummy", "0"], ["../x"], ["-o", "foo", "S", "0"], ["-w", "7", "S", "1"], ["-t", "abc", "/bin/true"], ["-x", "S", "0"],
         ["--bogus=1", "S", "0"], ["-o"], ["-t"], ["-T", "bogus", "S", "0"], ["-u", "5", "S", "0"], ["--timeout=5x", "S", "0"],
-        ["--help=1"], ["-h", "--bogus"], ["--t"],
+        ["--help=1"], ["-h", "--bogus"], ["--t"], ["-o", "foo", "-Z", "/bin/true"], ["-Z", "-o", "foo", "/bin/true"],
         ["-t", "2", "/bin/sleep", "5"], ["-T", "warning", "-t", "1", "/bin/sleep", "5"], ["-t", "1", "-T", "3", "/bin/sleep", "5"],
     ]
 

@@ -72,6 +72,13 @@ extension OptionParserTests {
         #expect(throws: UsageError("invalid option -- 'x'")) { try parser.parse(["-x", "-V"]) }
     }
 
+    @Test func inOrderParsingStopsAtTheRefusal() {
+        let p = parser.parseInOrder(["-w", "1", "op", "-vx", "-c", "2"])
+        #expect(p.options.map(\.key) == ["warning", "verbose"] && p.operands == ["op"])
+        #expect(p.refusal == UsageError("invalid option -- 'x'"))
+        #expect(parser.parseInOrder(["-w", "1"]).refusal == nil)
+    }
+
     @Test func exactOnlyOptionsAreNotAbbreviated() throws {
         let p = OptionParser([OptionSpec(nil, "input-file", .required, exactOnly: true), OptionSpec("t", "timeout", .required)])
         #expect(try p.parse(["--input-file=x"]).last("input-file") == "x")
