@@ -156,7 +156,7 @@ public enum CheckApt {
     }
 
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
-        let parsed = try options.parsePlugin(arguments)
+        let parsed = options.parseInOrder(arguments)
         var config = Configuration()
         for option in parsed.options {
             let value = option.value
@@ -188,6 +188,7 @@ public enum CheckApt {
             default: break
             }
         }
+        try parsed.checkRefusal()
         return .run(config)
     }
 

@@ -89,8 +89,11 @@ public enum CheckCluster {
     }
 
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
-        if arguments.isEmpty { throw .usage("Could not parse arguments") }
-        let parsed = try options.parsePlugin(arguments)
+        // 2.3.3 answers every refused command line with
+        // `usage("Could not parse arguments")` (after getopt's own complaint).
+        if arguments.isEmpty { throw .plainUsage("Could not parse arguments") }
+        let parsed: ParsedArguments
+        parsed = options.parseInOrder(arguments)
         var config = Configuration()
         var warning: String?, critical: String?
         var haveData = false
@@ -111,7 +114,8 @@ public enum CheckCluster {
             default: break
             }
         }
-        guard haveData else { throw .usage("Could not parse arguments: -d with the member states is required") }
+        try parsed.checkRefusal(preface: "Could not parse arguments")
+        guard haveData else { throw .plainUsage("Could not parse arguments") }
         do { config.thresholds = try Thresholds(warning: warning, critical: critical) } catch { throw PluginError(error) }
         return .run(config)
     }
@@ -123,12 +127,12 @@ public enum CheckCluster {
         var i = 0
         while true {
             guard i < bytes.count, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "3") else {
-                throw .usage("Could not parse arguments: -d '\(text)' must be state codes 0-3 separated by commas")
+                throw .plainUsage("Could not parse arguments")
             }
             states.append(Int(bytes[i] - UInt8(ascii: "0")))
             if i + 1 == bytes.count { return states }
             guard bytes[i + 1] == UInt8(ascii: ",") else {
-                throw .usage("Could not parse arguments: -d '\(text)' must be state codes 0-3 separated by commas")
+                throw .plainUsage("Could not parse arguments")
             }
             i += 2
         }

@@ -13,10 +13,11 @@ import SystemProbes
 public enum CheckDisk {
     public static let info = PluginInfo(
         name: "check_disk",
+        // The synopsis as 2.3.3 prints it after a usage error (its shape included).
         usage: """
-         check_disk -w LIMIT -c LIMIT [-W PCT%] [-K PCT%] [-p PATH | -r REGEX | -R REGEX | -A]...
-                    [-x PATH] [-X TYPE] [-N TYPE] [-i REGEX] [-I REGEX] [-C] [-E] [-e] [-f] [-g NAME]
-                    [-k | -m | -u UNIT] [-l] [-L] [-M] [-P] [-t SECONDS] [-v]
+         check_disk {-w absolute_limit |-w  percentage_limit% | -W inode_percentage_limit } {-c absolute_limit|-c percentage_limit% | -K inode_percentage_limit } {-p path | -x device}
+        [-C] [-E] [-e] [-f] [-g group ] [-k] [-l] [-M] [-m] [-R path ] [-r path ]
+        [-t timeout] [-u unit] [-v] [-X type] [-N type]
         """,
         description: """
         Reports the free space (and free inodes) of mounted file systems and
@@ -103,7 +104,9 @@ public enum CheckDisk {
     )
 
     static let options = OptionParser([
-        OptionSpec("h", "help", key: "h"), OptionSpec("V", "version", key: "V"),
+        // Long names in 2.3.3's longopts order: getopt lists an ambiguous
+        // abbreviation's candidates in that order (`--ver`: verbose, version).
+        OptionSpec("h", "help", key: "h"),
         OptionSpec("?", nil, key: "?"),
         OptionSpec("t", "timeout", .required, key: "t"),
         OptionSpec("w", "warning", .required, key: "w"), OptionSpec("c", "critical", .required, key: "c"),
@@ -125,6 +128,7 @@ public enum CheckDisk {
         OptionSpec("P", "iperfdata", key: "P"), OptionSpec("M", "mountpoint", key: "M"),
         OptionSpec("e", "errors-only", key: "e"), OptionSpec("E", "exact-match", key: "E"),
         OptionSpec("A", "all", key: "A"), OptionSpec("v", "verbose", key: "v"),
+        OptionSpec("V", "version", key: "V"),
         OptionSpec("q", "quiet", key: "q"), OptionSpec("C", "clear", key: "C"),
     ], stopAtFirstOperand: true)
 
@@ -151,6 +155,8 @@ public enum CheckDisk {
             guard !session.trace.isEmpty else { throw error }
             switch error {
             case .usage(let m): throw .state(.unknown, session.trace + "check_disk: \(m)\n" + info.usageText)
+            case .plainUsage(let m): throw .state(.unknown, session.trace + m + "\n" + info.usageText)
+            case .getopt: throw error
             case .unknown(let m): throw .state(.unknown, session.trace + "UNKNOWN - \(m)\n")
             case .state(let s, let t): throw .state(s, session.trace + t)
             }
@@ -346,18 +352,13 @@ final class DiskSession {
         if rawArguments.isEmpty { throw .usage("Could not parse arguments") }
         mounts = try readMounts()
         let arguments = rawArguments.map { $0 == "-to" ? "-t" : $0 }
-        let parsed: ParsedArguments
-        do {
-            parsed = try CheckDisk.options.parse(arguments)
-        } catch {
-            throw .usage(error.message)
-        }
+        let parsed = CheckDisk.options.parseInOrder(arguments)
         for option in parsed.options {
             let value = option.value ?? ""
             switch option.key {
             case "h": return .text(CheckDisk.info.helpText, .unknown)
             case "V": return .text(CheckDisk.info.versionLine, .unknown)
-            case "?": throw .usage("Unknown argument")
+            case "?": throw .plainUsage("Unknown argument")  // `-?` is in 2.3.3's optstring: no getopt complaint
             case "t":
                 guard let t = DiskC.cInteger(value) else {
                     throw .usage("Timeout interval must be a positive integer - \(value)")
@@ -407,6 +408,8 @@ final class DiskSession {
             default: break
             }
         }
+        // getopt's complaint on stderr, then `usage("Unknown argument")`.
+        try parsed.checkRefusal(preface: "Unknown argument")
         try positional(parsed.operands)
         if units == nil { (units, mult) = ("MiB", 1024 * 1024) }
         return nil

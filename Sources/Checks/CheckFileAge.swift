@@ -74,7 +74,7 @@ public enum CheckFileAge {
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
             let config: Configuration
-            switch try configure(arguments) {
+            switch try configure(arguments, warn: { StandardStream.error.write($0) }) {
             case .exit(let exit): return exit
             case .run(let c): config = c
             }
@@ -83,9 +83,12 @@ public enum CheckFileAge {
     }
 
     /// Reads the options; help and version come back as `.exit`.
-    public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
-        let parsed: ParsedArguments
-        do { parsed = try options.parse(arguments) } catch { throw .usage(error.message) }
+    /// As the script's GetOptions: an unknown option or a missing value is
+    /// warned about through `warn` (standard error) and left out.
+    public static func configure(_ arguments: [String], warn: (String) -> Void = { _ in })
+        throws(PluginError) -> Invocation<Configuration> {
+        let (parsed, warnings) = options.parseLikeGetoptLong(arguments)
+        if !warnings.isEmpty { warn(warnings) }
         if parsed.has("version") { return .exit(.text(info.versionLine, .unknown)) }
         if parsed.has("help") { return .exit(.text(info.helpText, .unknown)) }
         var c = Configuration()

@@ -77,7 +77,7 @@ public enum CheckLoad {
 
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
         if arguments.isEmpty { throw .usage("Could not parse arguments") }
-        let parsed = try options.parsePlugin(arguments)
+        let parsed = options.parseInOrder(arguments)
         var config = Configuration()
         for option in parsed.options {
             switch option.key {
@@ -93,6 +93,7 @@ public enum CheckLoad {
             default: break
             }
         }
+        try parsed.checkRefusal()
         // 2.3.3 ignores operands, and checks critical before warning for each average.
         for i in 0..<3 {
             if config.critical[i] < 0 {
@@ -116,7 +117,8 @@ public enum CheckLoad {
             values.append(v)
         }
         guard let last = values.last, values.count <= 3 else {
-            throw .usage("Warning threshold must be float or float triplet!")
+            // 2.3.3's `usage("…!\n")` (for -c too): the text, an empty line, the usage.
+            throw .plainUsage("Warning threshold must be float or float triplet!\n")
         }
         while values.count < 3 { values.append(last) }
         return values

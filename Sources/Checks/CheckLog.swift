@@ -11,9 +11,11 @@ import SystemProbes
 public enum CheckLog {
     public static let info = PluginInfo(
         name: "check_log",
+        // The script's three synopsis lines (its "Other parameters" are in the help).
         usage: """
-         check_log -F LOGFILE -O OLDCOPY -q QUERY [-a] [-e | -p] [--exclude PATTERN]
-         check_log --help | --version
+         check_log -F logfile -O oldlog -q query
+         check_log --help
+         check_log --version
         """,
         description: """
         Looks for new lines matching a pattern in a log file. Each run compares
@@ -50,7 +52,8 @@ public enum CheckLog {
 
         Give each service its own OLDCOPY, and set max_check_attempts 1: a
         match is reported once only.
-        """
+        """,
+        inlineUsage: true
     )
 
     public enum Syntax: Sendable, Equatable { case basic, extended, perl }
@@ -77,9 +80,7 @@ public enum CheckLog {
 
     /// As the 2.3.3 script prints it: `Usage: ` starts each synopsis line
     /// (scripts and tests look for `^Usage: ` on the first line).
-    static var usageLines: String {
-        info.usage.split(separator: "\n").map { "Usage: " + $0.drop { $0 == " " } + "\n" }.joined()
-    }
+    static var usageLines: String { info.usageText }
 
     /// The script's own argument loop: each option takes the next argument
     /// as its value; the loop stops at the first empty argument.
@@ -89,7 +90,10 @@ public enum CheckLog {
         var extended = false, perl = false
         var i = 0
         func value(_ option: String) throws(PluginError) -> String {
-            guard i + 1 < arguments.count else { throw .usage("option '\(option)' requires an argument") }
+            // The script fails here ("shift: can't shift that many", exit 2); ours says why.
+            guard i + 1 < arguments.count else {
+                throw .state(.unknown, "check_log: option '\(option)' requires an argument\n" + usageLines)
+            }
             defer { i += 2 }
             return arguments[i + 1]
         }

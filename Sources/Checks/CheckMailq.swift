@@ -48,7 +48,8 @@ public enum CheckMailq {
         Examples:
          check_mailq -w 50 -c 200
          check_mailq -M postfix -w 100 -c 500 -s
-        """
+        """,
+        inlineUsage: true
     )
 
     /// Debian's build: the listing command, sudo, and the default timeout.
@@ -83,7 +84,9 @@ public enum CheckMailq {
     }
 
     public static func main(_ arguments: [String]) -> Never {
-        PluginMain.run(info) { () throws(PluginError) in try configure(arguments).run(check) }
+        PluginMain.run(info) { () throws(PluginError) in
+            try configure(arguments, warn: { StandardStream.error.write($0) }).run(check)
+        }
     }
 
     /// Lists the queue with the MTA's command and judges the listing.
@@ -153,8 +156,20 @@ public enum CheckMailq {
         return .sendmail
     }
 
-    public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
-        let parsed = try options.parsePlugin(attachingOptionalValues(arguments))
+    /// Reads the command line as the script's GetOptions does: unknown
+    /// options, missing or non-numeric values are warned about (through
+    /// `warn`, standard error) and left out, and the script goes on.
+    public static func configure(_ arguments: [String], warn: (String) -> Void = { _ in })
+        throws(PluginError) -> Invocation<Configuration> {
+        let (parsed, warnings) = options.parseLikeGetoptLong(attachingOptionalValues(arguments))
+        if !warnings.isEmpty { warn(warnings) }
+        func integer(_ text: String, _ option: String) -> Int? {
+            guard let v = Int(text) else {
+                warn("Value \"\(text)\" invalid for option \(option) (number expected)\n")
+                return nil
+            }
+            return v
+        }
         var config = Configuration()
         var warning: Int?, critical: Int?, mailserver: String?
         var version = false, help = false
@@ -165,11 +180,11 @@ public enum CheckMailq {
             case "help": help = true
             case "verbose": config.verbose = true
             case "mailserver": mailserver = value
-            case "warning": warning = try integer(value, "-w")
-            case "critical": critical = try integer(value, "-c")
-            case "warning-domain": config.domainWarning = try integer(value, "-W")
-            case "critical-domain": config.domainCritical = try integer(value, "-C")
-            case "timeout": config.timeout = try integer(value, "-t")
+            case "warning": warning = integer(value, "w") ?? warning
+            case "critical": critical = integer(value, "c") ?? critical
+            case "warning-domain": config.domainWarning = integer(value, "W") ?? config.domainWarning
+            case "critical-domain": config.domainCritical = integer(value, "C") ?? config.domainCritical
+            case "timeout": config.timeout = integer(value, "t") ?? config.timeout
             case "sudo": config.sudo = true
             case "configdir": config.configDirectory = value
             default: break
@@ -177,7 +192,8 @@ public enum CheckMailq {
         }
         if version { return .exit(.text(info.versionLine, .unknown)) }
         if help { return .exit(.text(info.helpText, .unknown)) }
-        guard let warning, let critical else { throw .usage("-w and -c are required") }
+        // The script's print_usage(): the synopsis alone.
+        guard let warning, let critical else { throw .state(.unknown, info.usageText) }
         if warning >= critical { throw .state(.unknown, "Warning (-w) cannot be greater than Critical (-c)!") }
         if let w = config.domainWarning, let c = config.domainCritical, w >= c {
             throw .state(.unknown, "Warning (-W) cannot be greater than Critical (-C)!")
@@ -194,12 +210,6 @@ public enum CheckMailq {
             }
         }
         return .run(config)
-    }
-
-    /// Getopt::Long's `=i`: an optional sign and digits.
-    static func integer(_ text: String, _ option: String) throws(PluginError) -> Int {
-        guard let v = Int(text) else { throw .usage("\(option) needs a whole number, not '\(text)'") }
-        return v
     }
 
     /// Getopt::Long takes the value of an optional-value option (`-M`,

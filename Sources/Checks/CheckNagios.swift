@@ -43,7 +43,7 @@ public enum CheckNagios {
         OptionSpec("F", "filename", .required), OptionSpec("e", "expires", .required),
         OptionSpec("C", "command", .required), OptionSpec("t", "timeout", .required),
         OptionSpec("V", "version"), OptionSpec("h", "help"), OptionSpec("v", "verbose"),
-        OptionSpec(nil, "input-file", .required),
+        OptionSpec(nil, "input-file", .required, exactOnly: true),
     ], stopAtFirstOperand: true)
 
     public struct Configuration: Sendable, Equatable {
@@ -75,7 +75,8 @@ public enum CheckNagios {
     }
 
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
-        if arguments.isEmpty { throw .usage("Could not parse arguments") }
+        // 2.3.3's usage_va(): the name and the reason, no usage.
+        if arguments.isEmpty { throw .state(.unknown, "check_nagios: Could not parse arguments") }
         var config = Configuration()
         // The 2.3.3 positional form: FILE MINUTES TEXT.
         if let first = arguments.first, !isOption(first) {
@@ -86,7 +87,7 @@ public enum CheckNagios {
             config.processText = arguments[2]
             return .run(config)
         }
-        let parsed = try options.parsePlugin(arguments)
+        let parsed = options.parseInOrder(arguments)
         var file: String?, process: String?
         for option in parsed.options {
             let value = option.value ?? ""
@@ -101,6 +102,7 @@ public enum CheckNagios {
             default: break
             }
         }
+        try parsed.checkRefusal()
         guard let file else { throw .state(.unknown, "You must provide the status_log") }
         guard let process else { throw .state(.unknown, "You must provide a process string") }
         config.statusFile = file

@@ -87,12 +87,15 @@ public enum CheckProcs {
     )
 
     static let options = OptionParser([
-        OptionSpec("h", "help"), OptionSpec("V", "version"), OptionSpec("v", "verbose"),
+        // Long names in 2.3.3's longopts order: getopt lists an ambiguous
+        // abbreviation's candidates in that order (`--v`: vsz, version, verbose).
+        OptionSpec("h", "help"),
         OptionSpec("w", "warning", .required), OptionSpec("c", "critical", .required),
         OptionSpec("m", "metric", .required), OptionSpec("t", "timeout", .required),
         OptionSpec("s", "status", .required), OptionSpec("p", "ppid", .required),
         OptionSpec("u", "user", .required), OptionSpec("C", "command", .required),
-        OptionSpec("z", "vsz", .required), OptionSpec("r", "rss", .required),
+        OptionSpec("z", "vsz", .required), OptionSpec("V", "version"), OptionSpec("v", "verbose"),
+        OptionSpec("r", "rss", .required),
         OptionSpec("P", "pcpu", .required), OptionSpec(nil, "elapsed", .required),
         OptionSpec("a", "argument-array", .required), OptionSpec(nil, "ereg-argument-array", .required),
         OptionSpec(nil, "input-file", .required), OptionSpec("T", "traditional-filter"),
@@ -224,7 +227,7 @@ public enum CheckProcs {
     }
 
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
-        let parsed = try options.parsePlugin(arguments)
+        let parsed = options.parseInOrder(arguments)
         var c = Configuration()
         func describe(_ text: String) { c.description += (c.description.isEmpty ? "" : ", ") + text }
         /// `-s`, `-C`, `-a`: the first one given counts.
@@ -279,6 +282,7 @@ public enum CheckProcs {
             default: break  // --elapsed: accepted and ignored, as in 2.3.3
             }
         }
+        try parsed.checkRefusal()
         var operands = parsed.operands[...]
         if c.warning == nil { c.warning = operands.popFirst() }
         if c.critical == nil { c.critical = operands.popFirst() }

@@ -32,7 +32,8 @@ public enum CheckSensors {
         Examples:
          check_sensors
          check_sensors --ignore-fault
-        """
+        """,
+        inlineUsage: true
     )
 
     /// The directories the 2.3.3 script sets `PATH` to before running `sensors`.

@@ -43,9 +43,12 @@ public enum CheckSwap {
     )
 
     static let options = OptionParser([
-        OptionSpec("h", "help"), OptionSpec("V", "version"), OptionSpec("v", "verbose"),
+        // Long names in 2.3.3's longopts order: getopt lists an ambiguous
+        // abbreviation's candidates in that order (`--ver`: verbose, version).
+        OptionSpec("h", "help"), OptionSpec("v", "verbose"), OptionSpec("V", "version"),
         OptionSpec("w", "warning", .required), OptionSpec("c", "critical", .required),
         OptionSpec("a", "allswaps"), OptionSpec("n", "no-swap", .required),
+        OptionSpec("?", nil, key: "?"),  // in 2.3.3's optstring: the usage without a getopt complaint
     ])
 
     /// A `-w`/`-c` limit: free bytes, or a percentage of the total.
@@ -77,13 +80,14 @@ public enum CheckSwap {
     }
 
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
-        let parsed = try options.parsePlugin(arguments)
+        let parsed = options.parseInOrder(arguments)
         var config = Configuration()
         for option in parsed.options {
             switch option.key {
             case "help", "version": return .exit(info.standardExit(option.key))
             case "warning": config.warning = try limit(option.value, "Warning")
             case "critical": config.critical = try limit(option.value, "Critical")
+            case "?": throw .state(.unknown, info.usageText)
             case "allswaps": config.allSwaps = true
             case "verbose": config.verbose += 1
             case "no-swap":
@@ -94,6 +98,7 @@ public enum CheckSwap {
             default: break
             }
         }
+        try parsed.checkRefusal()
         // Operands are ignored, as in 2.3.3.
         if config.warning.value == 0 && config.critical.value == 0 { throw .usage("Could not parse arguments") }
         if config.warning.isPercentage == config.critical.isPercentage && config.warning.value < config.critical.value {
@@ -107,6 +112,10 @@ public enum CheckSwap {
         var digits = Substring(text ?? "")
         let percent = digits.last == "%"
         if percent { digits = digits.dropLast() }
+        // 2.3.3 reads `-5%` as 2^64-5 %: out of range, in its words.
+        if percent, digits.first == "-", let v = UInt64(digits.dropFirst()), v > 0 {
+            throw .usage("\(which) threshold percentage must be <= 100!")
+        }
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
               let value = UInt64(digits), value < UInt64.max else {
             throw .usage("\(which) threshold be positive integer or percentage!")

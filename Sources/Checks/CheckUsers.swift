@@ -54,7 +54,7 @@ public enum CheckUsers {
 
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
         if arguments.isEmpty { throw .usage("Could not parse arguments") }
-        let parsed = try options.parsePlugin(arguments)
+        let parsed = options.parseInOrder(arguments)
         var warning: String?
         var critical: String?
         for option in parsed.options {
@@ -65,6 +65,7 @@ public enum CheckUsers {
             default: break
             }
         }
+        try parsed.checkRefusal()
         var operands = parsed.operands[...]
         if warning == nil { warning = operands.popFirst() }
         if critical == nil { critical = operands.popFirst() }

@@ -27,10 +27,12 @@ extension Invocation {
     }
 }
 
-extension OptionParser {
-    /// Parses a plugin's command line; a bad one is a usage error.
-    func parsePlugin(_ arguments: [String]) throws(PluginError) -> ParsedArguments {
-        do { return try parse(arguments) } catch { throw PluginError(error) }
+extension ParsedArguments {
+    /// After a plugin has handled `options` in order: getopt's refusal, if
+    /// ``OptionParser/parseInOrder(_:)`` met one (with `preface` before the
+    /// usage, as some 2.3.3 plugins print one).
+    func checkRefusal(preface: String = "") throws(PluginError) {
+        if let refusal { throw .getopt(refusal.message, preface: preface) }
     }
 }
 

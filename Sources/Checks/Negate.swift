@@ -5,7 +5,8 @@ import NagiosPlugin
 public enum Negate {
     public static let info = PluginInfo(
         name: "negate",
-        usage: "negate [-t timeout[:STATE]] [-Towcu STATE] [-s] <definition of wrapped plugin>",
+        // 2.3.3's synopsis; the -t timeout:STATE extension is described in the help.
+        usage: "negate [-t timeout] [-Towcu STATE] [-s] <definition of wrapped plugin>",
         description: """
         Runs another plugin and changes the state it returns: by default OK
         becomes CRITICAL and CRITICAL becomes OK, WARNING and UNKNOWN stay.
@@ -94,7 +95,7 @@ public enum Negate {
     public static func configure(_ arguments: [String]) throws(PluginError) -> Invocation<Configuration> {
         if arguments.isEmpty { throw .usage("Could not parse arguments") }
         let parsed: ParsedArguments
-        do { parsed = try options.parse(arguments) } catch { throw PluginError(error) }
+        parsed = options.parseInOrder(arguments)
         var config = Configuration()
         for option in parsed.options {
             switch option.key {
@@ -115,6 +116,7 @@ public enum Negate {
             default: break
             }
         }
+        try parsed.checkRefusal()
         guard let program = parsed.operands.first else { throw .usage("Could not parse arguments") }
         guard program.hasPrefix("/") || program.hasPrefix("./") else { throw .usage("Require path to command") }
         config.command = parsed.operands

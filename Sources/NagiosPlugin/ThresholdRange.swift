@@ -70,7 +70,7 @@ public struct ThresholdRange: Sendable, Hashable, CustomStringConvertible {
             }
             upper = v
         }
-        if lower > upper { throw RangeError(text: text, reason: "start is greater than end") }
+        if lower > upper { throw RangeError(text: text, reason: RangeError.reversed) }
         self.start = lower
         self.end = upper
         self.alertsInside = inside
@@ -100,4 +100,8 @@ public struct RangeError: Error, Sendable, Equatable, CustomStringConvertible {
     public let text: String
     public let reason: String
     public var description: String { "invalid range '\(text)': \(reason)" }
+    /// The one range 2.3.3's `parse_range_string()` refuses as well
+    /// (`5:1`, `-1`): its plugins die with "Range format incorrect".
+    public var isReversed: Bool { reason == RangeError.reversed }
+    static let reversed = "start is greater than end"
 }

@@ -223,7 +223,7 @@ struct CheckBaselineWrappingTests {
         (["-p", "a", "-k", "x"], "--spike-factor must be a non-negative number - x"),
     ])
     func usageErrors(_ c: ([String], String)) {
-        #expect(throws: PluginError.usage(c.1)) { try CheckBaseline.configure(c.0) }
+        #expect(throws: expectedUsage(c.1)) { try CheckBaseline.configure(c.0) }
     }
 
     @Test func helpAndVersion() throws {

@@ -99,6 +99,6 @@ struct NegateTests {
         (["-x", "/p"], "invalid option -- 'x'"),
     ])
     func usageErrors(_ c: ([String], String)) {
-        #expect(throws: PluginError.usage(c.1)) { try Negate.configure(c.0) }
+        #expect(throws: expectedUsage(c.1)) { try Negate.configure(c.0) }
     }
 }

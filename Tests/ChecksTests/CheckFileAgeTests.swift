@@ -43,12 +43,29 @@ struct CheckFileAgeTests {
 
     @Test(arguments: [
         ["-f", "/x", "-w", "abc"], ["-f", "/x", "-c", "~"], ["-f", "/x", "-c", "5:1"], ["-f", "/x", "-W", "1.2.3:"],
-        ["-f", "/x", "-C", "@"], ["-f", "/x", "-w", "1E3:"], ["-f", "/x", "-x"], ["-f"], ["-f", "/x", "--warning", "5"],
+        ["-f", "/x", "-C", "@"], ["-f", "/x", "-w", "1E3:"],
     ])
     func badArgumentsAreUnknown(_ args: [String]) {
         let (text, status) = run(args, facts: Self.f)
         #expect(status == .unknown)
         #expect(text.hasPrefix("check_file_age: "))
+    }
+
+    /// As the script's GetOptions: a warning, and the option is left out.
+    @Test(arguments: [
+        (["-f", "/x", "-x"], "Unknown option: x\n", "/x"), (["-f"], "Option f requires an argument\n", ""),
+        (["-f", "/x", "--warning", "5"], "Option warning is ambiguous (warning-age, warning-size)\n", "/x"),
+        (["--bogus=1", "/x"], "Unknown option: bogus\n", "/x"),
+    ])
+    func unknownOptionsAreWarnedAbout(_ c: ([String], String, String)) throws {
+        var warned = ""
+        let invocation = try? CheckFileAge.configure(c.0, warn: { warned += $0 })
+        #expect(warned == c.1)
+        if c.2.isEmpty {
+            #expect(run(c.0, facts: nil) == ("FILE_AGE UNKNOWN: No file specified\n", .unknown))
+        } else {
+            #expect(invocation?.configuration?.file == c.2)
+        }
     }
 
     @Test func helpAndVersionAreUnknown() {

@@ -35,12 +35,17 @@ struct CheckLoadTests {
         (["-w", "", "-c", "5"], "Warning threshold must be float or float triplet!"),
         (["-w", "1,,3", "-c", "5"], "Warning threshold must be float or float triplet!"),
         (["-w", "10abc", "-c", "50"], "Warning threshold must be float or float triplet!"),
-        ([], "Could not parse arguments"),
-        (["-w", "1", "-c", "2", "-n", "x"], "Number of processes to show must be an integer"),
-        (["-v"], "invalid option -- 'v'"),
     ])
-    func usageErrors(_ c: ([String], String)) {
-        #expect(throws: PluginError.usage(c.1)) { try CheckLoad.configure(c.0) }
+    func thresholdErrorsAreCsPlainUsage(_ c: ([String], String)) {
+        #expect(throws: PluginError.plainUsage(c.1 + "\n")) { try CheckLoad.configure(c.0) }
+    }
+
+    @Test func otherUsageErrors() {
+        #expect(throws: PluginError.usage("Could not parse arguments")) { try CheckLoad.configure([]) }
+        #expect(throws: PluginError.usage("Number of processes to show must be an integer")) {
+            try CheckLoad.configure(["-w", "1", "-c", "2", "-n", "x"])
+        }
+        #expect(throws: PluginError.getopt("invalid option -- 'v'")) { try CheckLoad.configure(["-v"]) }
     }
 
     @Test(arguments: [

@@ -107,14 +107,33 @@ struct CheckMailqTests {
         ("-w 1 -c 5 -W 2 -C 2", .state(.unknown, "Warning (-W) cannot be greater than Critical (-C)!")),
         ("-w 1 -c 5 -M foo", .state(.unknown, "-M: foo is not supported")),
         ("-w 1 -c 5 -M Postfix", .state(.unknown, "-M: Postfix is not supported")),
-        ("-w 1", .usage("-w and -c are required")),
-        ("-w 1x -c 5", .usage("-w needs a whole number, not '1x'")),
-        ("-w 1 -c 5 -t 1.5", .usage("-t needs a whole number, not '1.5'")),
-        ("-w 1 -c 5 -x", .usage("invalid option -- 'x'")),
-        ("--warn 1 -c 5", .usage("option '--warn' is ambiguous; possibilities: '--warning' '--warning-domain'")),
+        ("-w 1", .state(.unknown, CheckMailq.info.usageText)),
+        ("-w 1x -c 5", .state(.unknown, CheckMailq.info.usageText)),
+        ("--warn 1 -c 5", .state(.unknown, CheckMailq.info.usageText)),
     ])
     func badArguments(_ c: (String, PluginError)) {
         #expect(throws: c.1) { try CheckMailq.configure(c.0.split(separator: " ").map(String.init)) }
+    }
+
+    /// As GetOptions: a complaint on standard error, and the script goes on without the option.
+    @Test(arguments: [
+        ("-w 1 -c 5 -x", "Unknown option: x\n"),
+        ("-w 1 -c 5 --bogus=1", "Unknown option: bogus\n"),
+        ("-w 1 -c 5 -t 1.5", "Value \"1.5\" invalid for option t (number expected)\n"),
+        ("-w 1 -c 5 -W x", "Value \"x\" invalid for option W (number expected)\n"),
+        ("--warn 1 -c 5 -w 1", "Option warn is ambiguous (warning, warning-domain)\n"),
+        ("-w 1 -c 5 -t", "Option t requires an argument\n"),
+    ])
+    func perlWarningsAreNotFatal(_ c: (String, String)) throws {
+        var warned = ""
+        let invocation = try CheckMailq.configure(c.0.split(separator: " ").map(String.init), warn: { warned += $0 })
+        #expect(invocation.configuration?.warning == 1 && invocation.configuration?.critical == 5)
+        #expect(warned == c.1)
+    }
+
+    @Test func usageLineIsTheScriptsOwn() {
+        #expect(CheckMailq.info.usageText.hasPrefix("Usage: check_mailq -w <warn> -c <crit> "))
+        #expect(CheckMailq.info.helpText.contains("\nUsage: check_mailq -w <warn> -c <crit> "))
     }
 
     @Test func versionWinsOverHelpAndBothBeatMissingThresholds() throws {

@@ -101,7 +101,7 @@ struct CheckNagiosTests {
     }
 
     @Test(arguments: [
-        ([], PluginError.usage("Could not parse arguments")),
+        ([], PluginError.state(.unknown, "check_nagios: Could not parse arguments")),
         (["-F", "x"], .state(.unknown, "You must provide a process string")),
         (["-C", "y"], .state(.unknown, "You must provide the status_log")),
         (["-e", "abc"], .state(.unknown, "Expiration time must be an integer (seconds)")),
@@ -111,8 +111,8 @@ struct CheckNagiosTests {
         (["status.dat", "x", "bash"], .state(.unknown, "Expiration time must be an integer (seconds)")),
         (["status.dat"], .state(.unknown, "Expiration time must be an integer (seconds)")),
         (["status.dat", "5"], .state(.unknown, "You must provide a process string")),
-        (["-x"], .usage("invalid option -- 'x'")),
-        (["--ver"], .usage("option '--ver' is ambiguous; possibilities: '--version' '--verbose'")),
+        (["-x"], .getopt("invalid option -- 'x'")),
+        (["--ver"], .getopt("option '--ver' is ambiguous; possibilities: '--version' '--verbose'")),
     ])
     func badArguments(_ c: ([String], PluginError)) {
         #expect(throws: c.1) { try CheckNagios.configure(c.0) }

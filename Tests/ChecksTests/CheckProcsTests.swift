@@ -67,10 +67,10 @@ struct CheckProcsTests {
         (["-w", "5:2"], "invalid range '5:2': start is greater than end"),
         (["-w", "abc"], "invalid range 'abc': not a number"),
         (["--no-kthreads"], "option '--no-kthreads' requires an argument"),
-        (["-X", "foo"], "invalid option -- 'X'"), (["--t=5"], "option '--t' is ambiguous; possibilities: '--timeout' '--traditional-filter'"),
+        (["-X", "foo"], "invalid option -- 'X'"), (["--t=5"], "option '--t=5' is ambiguous; possibilities: '--timeout' '--traditional-filter'"),
     ])
     func usageErrors(_ c: ([String], String)) {
-        #expect(throws: PluginError.usage(c.1)) { try CheckProcs.configure(c.0) }
+        #expect(throws: expectedUsage(c.1)) { try CheckProcs.configure(c.0) }
     }
 
     @Test func badRegexIsUnknown() {

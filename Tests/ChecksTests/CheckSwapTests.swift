@@ -35,13 +35,16 @@ struct CheckSwapTests {
         (["-w", "10abc"], "Warning threshold be positive integer or percentage!"),
         (["-w", "-5"], "Warning threshold be positive integer or percentage!"),
         (["-w", "%"], "Warning threshold be positive integer or percentage!"),
+        (["-w", "-5%", "-c", "1%"], "Warning threshold percentage must be <= 100!"),
+        (["-w", "5%", "-c", "-1%"], "Critical threshold percentage must be <= 100!"),
+        (["-w", "-0%", "-c", "1%"], "Warning threshold be positive integer or percentage!"),
         (["-w", "5", "-c", "x%"], "Critical threshold be positive integer or percentage!"),
         (["-w", "18446744073709551615"], "Warning threshold be positive integer or percentage!"),
         (["-w", "1", "-n", "foo"], "no-swap result must be a valid state name (OK, WARNING, CRITICAL, UNKNOWN) or integer (0-3)."),
         (["-t", "5"], "invalid option -- 't'"),
     ])
     func usageErrors(_ c: ([String], String)) {
-        #expect(throws: PluginError.usage(c.1)) { try CheckSwap.configure(c.0) }
+        #expect(throws: expectedUsage(c.1)) { try CheckSwap.configure(c.0) }
     }
 
     @Test func debian12Swap() throws {

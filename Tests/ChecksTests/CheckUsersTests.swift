@@ -30,7 +30,7 @@ struct CheckUsersTests {
         (["--verbose"], "unrecognized option '--verbose'"),
     ])
     func usageErrors(_ c: ([String], String)) {
-        #expect(throws: PluginError.usage(c.1)) { try CheckUsers.configure(c.0) }
+        #expect(throws: expectedUsage(c.1)) { try CheckUsers.configure(c.0) }
     }
 
     @Test func countsUserProcessRecords() throws {

@@ -173,4 +173,26 @@ final class CheckDiskSideBySideTests {
         #expect(ours.code == 3)
         #expect(!ours.stdout.isEmpty)
     }
+
+    /// Usage errors in 2.3.3's words: getopt's complaint on stderr, then
+    /// "Unknown argument" and the synopsis; the C library's usage4/die texts.
+    @Test(arguments: [
+        [], ["-Z"], ["--bogus"], ["--bogus=1"], ["-w"], ["-w", "0%", "-c", "0%", "-p", "/", "-g"],
+        ["-w", "0%", "-c", "0%", "-p", "/", "-t", "x"], ["-w", "-5%", "-c", "5%", "-p", "/"], ["-w", "10:5", "-c", "5%", "-p", "/"],
+        ["-u", "XB", "-p", "/"], ["-w", "0%", "-c", "0%", "-p", "/", "-E"], ["-?"], ["--ver"], ["--v"], ["-V", "-Z"],
+        ["-u", "XB", "-Z"], ["-w", "0%", "-c", "0%", "-p", "/", "-E", "-Z"], ["-Z", "-u", "XB"],
+    ])
+    func usageErrorsAsTheCPlugin(_ args: [String]) throws {
+        let ours = try E2E.plugin("check_disk", args)
+        let theirs = try E2E.cPlugin("check_disk", args)
+        #expect(E2E.alike(ours, theirs), "\(args)\nours: \(ours)\nC: \(theirs)")
+    }
+
+    /// Limits 2.3.3 misreads (strtod's prefix: `30M` and `30G` are both 30
+    /// MiB, `abc` is 0) are refused.
+    @Test(arguments: [["-w", "30M", "-c", "10M", "-p", "/"], ["-w", "abc", "-c", "5%"], ["-W", "abc", "-p", "/"], ["-w", "", "-c", "", "-p", "/"]])
+    func misreadLimitsAreRefused(_ args: [String]) throws {
+        let ours = try E2E.plugin("check_disk", args)
+        #expect(ours.code == 3 && ours.stdout.hasPrefix("check_disk: Range format incorrect: '"), "\(ours)")
+    }
 }

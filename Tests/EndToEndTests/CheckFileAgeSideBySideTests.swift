@@ -86,4 +86,14 @@ final class CheckFileAgeSideBySideTests {
         #expect(try E2E.plugin("check_file_age", args).code == 3)
         #expect(try E2E.cPlugin("check_file_age", args).code == 3)
     }
+
+    /// GetOptions' complaints go to stderr and the script goes on without
+    /// the option, as the 2.3.3 script does.
+    @Test(arguments: [["-Z"], ["--bogus=1"], ["-f"], ["-f", "/nonexistent/vigil", "-Z"], ["-x", "-i", "-f", "/nonexistent/vigil"],
+                      ["--warning", "5", "-f", "/nonexistent/vigil"], ["--c"], ["--f"], ["--ver"]])
+    func unknownOptionsAreWarnings(_ args: [String]) throws {
+        let ours = try E2E.plugin("check_file_age", args)
+        let theirs = try E2E.cPlugin("check_file_age", args)
+        #expect(E2E.alike(ours, theirs), "\(args)\nours: \(ours)\nC: \(theirs)")
+    }
 }

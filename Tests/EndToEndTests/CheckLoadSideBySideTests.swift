@@ -55,11 +55,21 @@ struct CheckLoadSideBySideTests {
         #expect(ours.code == c.code)
     }
 
-    @Test(arguments: [[], ["-w", "abc", "-c", "1"], ["-x"], ["--foo"], ["-w"], ["-w", "", "-c", "5"], ["--p=1"]])
+    @Test(arguments: [[], ["-w", "abc", "-c", "1"], ["-x"], ["--foo"], ["-w"], ["-w", "", "-c", "5"], ["--p=1"], ["--foo=1"],
+                      ["-w", "1", "-c", "abc"], ["-n"], ["-w", "1", "-c", "2", "-t", "5"], ["--help=1"], ["--percpu=1"],
+                      ["-w", "abc", "-c", "1", "-Z"], ["-Z", "-w", "abc"]])
     func badArgumentsExitUnknown(_ arguments: [String]) throws {
         let (ours, c) = try LocalChecks.both("check_load", arguments)
         #expect(ours.code == 3 && c.code == 3)
+        #expect(E2E.alike(ours, c), "ours: \(ours)\nC: \(c)")
+    }
+
+    /// Values 2.3.3 misreads (strtod's prefix, atoi) are refused.
+    @Test(arguments: [["-w", "10abc", "-c", "20"], ["-w", "5:1", "-c", "10"], ["-w", "10%", "-c", "20%"],
+                      ["-w", "1,2,3,4", "-c", "5"], ["-w", "1", "-c", "2", "-n", "x"]])
+    func misreadValuesAreRefused(_ arguments: [String]) throws {
+        let ours = try E2E.plugin("check_load", arguments)
+        #expect(ours.code == 3)
         #expect(ours.stdout.contains("Usage:\ncheck_load [-r] -w WLOAD1,WLOAD5,WLOAD15 -c CLOAD1,CLOAD5,CLOAD15"))
-        #expect(ours.stdout.split(separator: "\n").first?.hasPrefix("check_load: ") == true)
     }
 }

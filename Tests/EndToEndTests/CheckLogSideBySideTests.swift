@@ -92,4 +92,21 @@ final class CheckLogSideBySideTests {
         #expect(ours.code == 3)
         #expect(!ours.stdout.isEmpty)
     }
+
+    /// The script's usage lines come first, as 2.3.3 prints them (its
+    /// "Other parameters" paragraph after them is in our help instead).
+    @Test(arguments: [[], ["-Z"], ["--bogus=1"], ["-F", "/etc/hostname", "-O", "/tmp/x", "-q", "x", "extra"]])
+    func usageLinesAsTheScript(_ args: [String]) throws {
+        let ours = try E2E.plugin("check_log", args)
+        let theirs = try E2E.cPlugin("check_log", args)
+        #expect(ours.code == 3 && theirs.code == 3)
+        #expect(theirs.stdout.hasPrefix(ours.stdout), "ours: \(ours)\nC: \(theirs)")
+        #expect(ours.stdout.hasSuffix("Usage: check_log -F logfile -O oldlog -q query\nUsage: check_log --help\nUsage: check_log --version\n"))
+    }
+
+    @Test(arguments: [["-h"], ["--help"]])
+    func helpHasTheScriptsUsageShape(_ args: [String]) throws {
+        let ours = try E2E.plugin("check_log", args)
+        #expect(ours.code == 0 && ours.stdout.contains("\nUsage: check_log -F logfile -O oldlog -q query\n"))
+    }
 }

@@ -96,12 +96,25 @@ final class CheckMailqSideBySideTests {
         }
     }
 
+    /// As GetOptions: unknown options and bad numbers are warned about on
+    /// stderr and left out; without -w/-c the script prints its usage line.
+    @Test(arguments: ["-Z", "--bogus=1", "-w", "-w 1", "-w abc -c 5", "-w 1 -c 5 -M postfix -Z", "-w 1 -c 5 -M postfix -t x",
+                      "-w 1 -c 5 -M postfix -W x", "-w 1 -c 5 -M postfix --bogus", "-w 5: -c 10 -M postfix", "",
+                      "--c", "--w 1 --c 5 -M postfix", "--ver", "--help=1"])
+    func getoptLongBehaviour(_ line: String) throws {
+        let r = try both(line.split(separator: " ").map(String.init), fixture: "postfix.txt")
+        #expect(r.ours.stdout == r.theirs.stdout && r.ours.code == r.theirs.code, "\(line): \(r.ours) / \(r.theirs)")
+        // perl -w may add warnings of its own after GetOptions' ones.
+        #expect(r.theirs.stderr.hasPrefix(r.ours.stderr), "\(line): \(r.ours) / \(r.theirs)")
+    }
+
     @Test func versionAndHelpExitUnknown() throws {
         for flag in ["-V", "--version", "-h", "--help"] {
             let r = try both([flag], fixture: "postfix.txt")
             #expect(r.ours.code == 3 && r.theirs.code == 3, "\(flag)")
         }
         #expect(try both(["-V"], fixture: "postfix.txt").ours.stdout.hasPrefix("check_mailq v2.3.3 "))
+        #expect(try both(["-h"], fixture: "postfix.txt").ours.stdout.contains("\nUsage: check_mailq -w <warn> -c <crit> "))
     }
 
     /// The real exim of this machine with two messages queued (-odq: no

@@ -92,6 +92,15 @@ struct CheckNagiosSideBySideTests {
         #expect(!ours.stdout.isEmpty && !ours.stdout.contains("\n\n"))
     }
 
+    /// The texts too: usage_va() without arguments, getopt's complaints on stderr.
+    @Test(arguments: [[], ["-Z"], ["--bogus=1"], ["-F"], ["-e"], ["-C", "y"], ["-F", "x"], ["-e", "abc"], ["-t", "-1"], ["--i"],
+                      ["--input"], ["-h", "-Z"], ["-e", "abc", "-Z"], ["-Z", "-e", "abc"]])
+    func badArgumentsAsTheCPlugin(_ args: [String]) throws {
+        let ours = try E2E.plugin("check_nagios", args)
+        let theirs = try E2E.cPlugin("check_nagios", args)
+        #expect(E2E.alike(ours, theirs), "\(args)\nours: \(ours)\nC: \(theirs)")
+    }
+
     /// Our test-only --input-file reads a saved ps listing.
     @Test func savedProcessListing() throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -23,10 +23,18 @@ struct CheckUsersSideBySideTests {
         #expect(LocalChecks.masked(ours.stdout) == LocalChecks.masked(c.stdout))
     }
 
-    @Test(arguments: [[], ["--verbose"], ["-w", "5:2", "-c", "1"], ["-w", "-1", "-c", "2"], ["-x"]])
-    func badArgumentsExitUnknown(_ arguments: [String]) throws {
+    @Test(arguments: [["--verbose"], ["-w", "5:2", "-c", "1"], ["-w", "-1", "-c", "2"], ["-x"], ["-w"], ["--bogus=1"], ["-w", "5:1", "-c", "9", "-Z"]])
+    func badArgumentsAsTheCPluginSaysIt(_ arguments: [String]) throws {
         let (ours, c) = try LocalChecks.both("check_users", arguments)
         #expect(ours.code == 3 && c.code == 3)
+        #expect(E2E.alike(ours, c), "ours: \(ours)\nC: \(c)")
+    }
+
+    /// 2.3.3 prints an empty reason here; ours says what is missing.
+    @Test(arguments: [[], ["-w", "abc", "-c", "5"], ["-w", "10abc", "-c", "5"]])
+    func badArgumentsExitUnknown(_ arguments: [String]) throws {
+        let ours = try E2E.plugin("check_users", arguments)
+        #expect(ours.code == 3 && ours.stdout.hasPrefix("check_users: "))
         #expect(ours.stdout.hasSuffix("Usage:\ncheck_users -w <users> -c <users>\n"))
     }
 

@@ -49,9 +49,40 @@ struct OptionParserTests {
         (["--warning"], "option '--warning' requires an argument"),
         (["--help=1"], "option '--help' doesn't allow an argument"),
         (["--ver"], "option '--ver' is ambiguous; possibilities: '--verbose' '--version' '--verify'"),
+        (["--bogus=1"], "unrecognized option '--bogus=1'"), (["--ver=1"], "option '--ver=1' is ambiguous; possibilities: '--verbose' '--version' '--verify'"),
     ])
     func errorsSayWhatIsWrong(_ c: ([String], String)) {
         #expect(throws: UsageError(c.1)) { try parser.parse(c.0) }
+    }
+}
+
+extension OptionParserTests {
+    @Test func getoptLongWarnsAndGoesOn() {
+        let (p, warnings) = parser.parseLikeGetoptLong(["-x", "-w", "5", "--bogus=2", "--ver", "-c"])
+        #expect(p.last("warning") == "5" && !p.has("critical"))
+        #expect(warnings == "Unknown option: x\nUnknown option: bogus\nOption ver is ambiguous (verbose, verify, version)\nOption c requires an argument\n")
+        // Single letters are names too (`--c` is -c), and messages use the name as typed.
+        let (q, more) = parser.parseLikeGetoptLong(["--w", "3", "--crit"])
+        #expect(q.last("warning") == "3" && more == "Option crit requires an argument\n")
+    }
+
+    @Test func whatFollowsHelpOrVersionIsNotLookedAt() throws {
+        #expect(try parser.parse(["-h", "--bogus"]).options.map(\.key) == ["help"])
+        #expect(try parser.parse(["-w", "1", "-V", "-x", "-c"]).options.map(\.key) == ["warning", "version"])
+        #expect(throws: UsageError("invalid option -- 'x'")) { try parser.parse(["-x", "-V"]) }
+    }
+
+    @Test func inOrderParsingStopsAtTheRefusal() {
+        let p = parser.parseInOrder(["-w", "1", "op", "-vx", "-c", "2"])
+        #expect(p.options.map(\.key) == ["warning", "verbose"] && p.operands == ["op"])
+        #expect(p.refusal == UsageError("invalid option -- 'x'"))
+        #expect(parser.parseInOrder(["-w", "1"]).refusal == nil)
+    }
+
+    @Test func exactOnlyOptionsAreNotAbbreviated() throws {
+        let p = OptionParser([OptionSpec(nil, "input-file", .required, exactOnly: true), OptionSpec("t", "timeout", .required)])
+        #expect(try p.parse(["--input-file=x"]).last("input-file") == "x")
+        #expect(throws: UsageError("unrecognized option '--i'")) { try p.parse(["--i"]) }
     }
 }
 
@@ -62,6 +93,30 @@ struct PluginMainTests {
         let (text, status) = PluginMain.outcome(info) { () throws(PluginError) in throw .usage("bad -w") }
         #expect(text == "check_x: bad -w\nUsage:\n check_x -w N\n")
         #expect(status == .unknown)
+    }
+
+    @Test func getoptComplaintsGoToStandardErrorAsTheCLibraryPrintsThem() {
+        let r = PluginMain.fullOutcome(info, programPath: "/usr/lib/x/check_x") { () throws(PluginError) in
+            throw .getopt("invalid option -- 'z'")
+        }
+        #expect(r.0 == "Usage:\n check_x -w N\n" && r.1 == "/usr/lib/x/check_x: invalid option -- 'z'\n" && r.2 == .unknown)
+        // Started under another name (vigil-plugins check_x): the plugin's name.
+        let other = PluginMain.fullOutcome(info, programPath: "vigil-plugins") { () throws(PluginError) in
+            throw .getopt("option requires an argument -- 'w'", preface: "Unknown argument")
+        }
+        #expect(other.0 == "Unknown argument\nUsage:\n check_x -w N\n" && other.1 == "check_x: option requires an argument -- 'w'\n")
+    }
+
+    @Test func plainUsageAndInlineUsage() {
+        #expect(PluginMain.outcome(info) { () throws(PluginError) in throw .plainUsage("Bad -w!\n") }
+                == ("Bad -w!\n\nUsage:\n check_x -w N\n", .unknown))
+        let script = PluginInfo(name: "check_s", usage: " check_s -F file\n check_s --help", description: "", inlineUsage: true)
+        #expect(script.usageText == "Usage: check_s -F file\nUsage: check_s --help\n")
+    }
+
+    @Test func reversedRangesDieInTheCLibrarysWords() {
+        #expect(PluginError(RangeError(text: "5:1", reason: "start is greater than end")) == .state(.unknown, "Range format incorrect"))
+        #expect(PluginError(RangeError(text: "x", reason: "not a number")) == .usage("invalid range 'x': not a number"))
     }
 
     @Test func failuresBecomeUnknown() {
