@@ -103,7 +103,9 @@ public enum BaselineLatchState {
         func fail(_ call: String) -> PluginError {
             .unknown("Cannot write state file \(path): \(call): \(String(cString: strerror(errno)))")
         }
-        let temporary = path + ".tmp"
+        // One temporary name per process: two checks sharing a state file
+        // (a misconfiguration) then lose an update at worst, never mix bytes.
+        let temporary = path + ".tmp.\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw fail("open") }
         var bytes = Array(render(memories).utf8)
