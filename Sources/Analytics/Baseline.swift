@@ -171,9 +171,8 @@ public struct Baseline: Sendable, Hashable {
         // Sustained excursions above and below.
         let days = Double(seconds) / 86_400
         let skip = Int((days * c.incidentsPerDay).rounded(.down))
-        let up = Excursions.limit(w.b, count: m, runLength: c.runLength, upward: true, skip: skip, scratch: &w.c)
-        let down = Excursions.limit(w.b, count: m, runLength: c.runLength, upward: false, skip: skip,
-                                    scratch: &w.c)
+        let (up, down) = Excursions.limits(w.b, count: m, runLength: c.runLength, skip: skip, scratch: &w.c,
+                                           &w.d)
         let minimum = c.minimumSigmas * sigma
         var upper = max(up * c.excursionFactor + c.marginSigmas * sigma, minimum)
         var lower = max(down * c.excursionFactor + c.marginSigmas * sigma, minimum)
@@ -317,6 +316,106 @@ enum Excursions {
 }
 
 extension Excursions {
+    /// `limit(upward: true)` and `limit(upward: false)` from one pass over
+    /// `r`, the same values: the two sides' chains are independent (they
+    /// overlap in the CPU), a run is "full" when its last `runLength`
+    /// values are all beyond zero (no run counter), and for runs of up to
+    /// 4 the window minimum comes from the previous values kept in
+    /// registers. `upScratch` and `downScratch` receive the peaks.
+    static func limits(_ r: [Double], count: Int, runLength: Int, skip: Int, scratch upScratch: inout [Double],
+                       _ downScratch: inout [Double]) -> (up: Double, down: Double)
+    {
+        let length = max(1, runLength)
+        let count = min(count, r.count)
+        if upScratch.count < count { upScratch.append(contentsOf: repeatElement(0, count: count - upScratch.count)) }
+        if downScratch.count < count {
+            downScratch.append(contentsOf: repeatElement(0, count: count - downScratch.count))
+        }
+        var upPeaks = 0
+        var downPeaks = 0
+        var upCurrent = 0.0
+        var downCurrent = 0.0
+        var upInside = false
+        var downInside = false
+        r.withUnsafeBufferPointer { r in
+            upScratch.withUnsafeMutableBufferPointer { upOut in
+                downScratch.withUnsafeMutableBufferPointer { downOut in
+                    // Consecutive values > 0 (not NaN) on each side, capped
+                    // at `length`: the run is full when it reaches it.
+                    var upRun = 0
+                    var downRun = 0
+                    // The previous three values (only read once a run is
+                    // full, i.e. when they exist and are all beyond zero).
+                    var u1 = 0.0, u2 = 0.0, u3 = 0.0
+                    var d1 = 0.0, d2 = 0.0, d3 = 0.0
+                    for i in 0..<count {
+                        let u = r[i]
+                        let d = -r[i]
+                        upRun = min(length, upRun &+ 1) & -Int(unsafeBitCast(u > 0, to: UInt8.self))
+                        downRun = min(length, downRun &+ 1) & -Int(unsafeBitCast(d > 0, to: UInt8.self))
+                        var upMin = u
+                        var downMin = d
+                        if length <= 4 {
+                            if length >= 2 {
+                                upMin = u1 < upMin ? u1 : upMin
+                                downMin = d1 < downMin ? d1 : downMin
+                            }
+                            if length >= 3 {
+                                upMin = u2 < upMin ? u2 : upMin
+                                downMin = d2 < downMin ? d2 : downMin
+                            }
+                            if length >= 4 {
+                                upMin = u3 < upMin ? u3 : upMin
+                                downMin = d3 < downMin ? d3 : downMin
+                            }
+                        } else {
+                            for j in max(0, i + 1 - length)..<i {
+                                let y = r[j]
+                                upMin = y < upMin ? y : upMin
+                                downMin = -y < downMin ? -y : downMin
+                            }
+                        }
+                        u3 = u2
+                        u2 = u1
+                        u1 = u
+                        d3 = d2
+                        d2 = d1
+                        d1 = d
+                        let upFull = upRun == length
+                        let downFull = downRun == length
+                        upOut[upPeaks] = upCurrent
+                        downOut[downPeaks] = downCurrent
+                        upPeaks &+= Int(unsafeBitCast(upInside, to: UInt8.self) & ~unsafeBitCast(upFull, to: UInt8.self) & 1)
+                        downPeaks &+= Int(unsafeBitCast(downInside, to: UInt8.self)
+                            & ~unsafeBitCast(downFull, to: UInt8.self) & 1)
+                        let upGrown = !upInside || upMin > upCurrent ? upMin : upCurrent
+                        let downGrown = !downInside || downMin > downCurrent ? downMin : downCurrent
+                        upCurrent = upFull ? upGrown : upCurrent
+                        downCurrent = downFull ? downGrown : downCurrent
+                        upInside = upFull
+                        downInside = downFull
+                    }
+                }
+            }
+        }
+        if upInside {
+            upScratch[upPeaks] = upCurrent
+            upPeaks += 1
+        }
+        if downInside {
+            downScratch[downPeaks] = downCurrent
+            downPeaks += 1
+        }
+        func largest(_ peaks: Int, _ scratch: inout [Double]) -> Double {
+            guard peaks > skip else { return 0 }
+            // The (skip+1)-th largest peak.
+            return RobustStats.quantile(&scratch, count: peaks, Double(peaks - 1 - skip) / Double(max(1, peaks - 1)))
+        }
+        return (largest(upPeaks, &upScratch), largest(downPeaks, &downScratch))
+    }
+}
+
+extension Excursions {
     /// The smallest factor (≥ 1) by which `upper` and `lower` must both be
     /// multiplied so that the residuals, judged the way Nagios does (a
     /// problem is `runLength` consecutive rows beyond either limit that
@@ -328,46 +427,66 @@ extension Excursions {
     {
         let length = max(1, runLength)
         guard count >= length, upper > 0, lower > 0 else { return 1 }
-        // Each residual as a multiple of the limit on its side (0 = inside).
-        for i in 0..<count {
-            let x = r[i]
-            if x.isNaN {
-                q[i] = 0
-            } else if x > 0 {
-                q[i] = direction == .low ? 0 : x / upper
-            } else {
-                q[i] = direction == .high ? 0 : -x / lower
-            }
-        }
-        // In place: q[i] becomes the smallest of the run starting at i, i.e.
-        // the factor below which those `length` rows all alert.
+        let count = min(count, r.count)
+        guard count >= length else { return 1 }
         let runs = count - length + 1
+        if q.count < count { q.append(contentsOf: repeatElement(0, count: count - q.count)) }
+        if starts.count < runs { starts.append(contentsOf: repeatElement(0, count: runs - starts.count)) }
         var highest = 0.0
-        for i in 0..<runs {
-            var mn = q[i]
-            for j in (i + 1)..<(i + length) where q[j] < mn { mn = q[j] }
-            q[i] = mn
-            highest = max(highest, mn)
-        }
-        // A problem starts at run i for a factor f when q[i] > f ≥ q[i − 1]
-        // (i = 0: q[i] > f). Only f ≥ 1 is ever tried, so only the runs with
-        // q[i] > 1 and q[i] > q[i − 1] can start one: keep those pairs
-        // (previous in `starts`, own value in `q`, compacted in place).
         var pairs = 0
-        var previous = -Double.infinity
-        for i in 0..<runs {
-            let x = q[i]
-            if x > 1 && x > previous {
-                starts[pairs] = previous
-                q[pairs] = x
-                pairs += 1
+        r.withUnsafeBufferPointer { r in
+            q.withUnsafeMutableBufferPointer { q in
+                starts.withUnsafeMutableBufferPointer { starts in
+                    // Each residual as a multiple of the limit on its side
+                    // (0 = inside, NaN or a side `direction` ignores), without
+                    // a branch on the side: one division by the selected limit.
+                    let watchHigh = direction != .low
+                    let watchLow = direction != .high
+                    for i in 0..<count {
+                        let x = r[i]
+                        let high = x > 0
+                        let ratio = (high ? x : -x) / (high ? upper : lower)
+                        let kept = !x.isNaN && (high ? watchHigh : watchLow)
+                        q[i] = kept ? ratio : 0
+                    }
+                    // In place: q[i] becomes the smallest of the run starting
+                    // at i, i.e. the factor below which those `length` rows
+                    // all alert.
+                    for i in 0..<runs {
+                        var mn = q[i]
+                        for j in (i + 1)..<(i + length) {
+                            let y = q[j]
+                            mn = y < mn ? y : mn
+                        }
+                        q[i] = mn
+                        highest = max(highest, mn)
+                    }
+                    // A problem starts at run i for a factor f when q[i] > f ≥
+                    // q[i − 1] (i = 0: q[i] > f). Only f ≥ 1 is ever tried, so
+                    // only the runs with q[i] > 1 and q[i] > q[i − 1] can start
+                    // one: keep those pairs (previous in `starts`, own value in
+                    // `q`, compacted in place).
+                    var previous = -Double.infinity
+                    for i in 0..<runs {
+                        let x = q[i]
+                        if x > 1 && x > previous {
+                            starts[pairs] = previous
+                            q[pairs] = x
+                            pairs += 1
+                        }
+                        previous = x
+                    }
+                }
             }
-            previous = x
         }
         func problems(_ factor: Double) -> Int {
-            var n = 0
-            for i in 0..<pairs where q[i] > factor && starts[i] <= factor { n += 1 }
-            return n
+            q.withUnsafeBufferPointer { q in
+                starts.withUnsafeBufferPointer { starts in
+                    var n = 0
+                    for i in 0..<pairs where q[i] > factor && starts[i] <= factor { n += 1 }
+                    return n
+                }
+            }
         }
         guard problems(1) > skip else { return 1 }
         // Bisection: `problems` falls (not strictly monotonically, but
