@@ -90,10 +90,17 @@ public struct Baseline: Sendable, Hashable {
         let perDay = Int(max(1, 86_400 / series.step))
         let blocks = Blocks(range: hist, end: endIndex, size: perDay)
         // Season from values minus their day's median (robust to level shifts).
+        // Only the days of the season window are used (the others are set
+        // to NaN below): their medians are not computed.
         var dayMedian = [Double](repeating: .nan, count: blocks.count)
-        for k in 0..<blocks.count {
+        let firstSeasonDay = c.seasonWindowDays > 0 ? max(0, blocks.count - c.seasonWindowDays) : 0
+        for k in firstSeasonDay..<blocks.count {
             let n = RobustStats.gather(values, blocks[k], into: &w.c)
-            if n > 0 { dayMedian[k] = RobustStats.median(&w.c, count: n) }
+            if n > 0 {
+                dayMedian[k] = w.c.withUnsafeMutableBufferPointer { b in
+                    w.d.withUnsafeMutableBufferPointer { s in RobustStats.shortQuantile(b, count: n, 0.5, scratch: s) }
+                }
+            }
         }
         // The cycle is learned from the most recent `seasonWindowDays` only,
         // so that its shape follows a changing amplitude within weeks.
@@ -116,14 +123,18 @@ public struct Baseline: Sendable, Hashable {
             offsets.withUnsafeBufferPointer { o in
                 bucket.withUnsafeBufferPointer { bk in
                     w.c.withUnsafeMutableBufferPointer { scratch in
-                        for k in 0..<blocks.count {
-                            var n = 0
-                            for i in blocks[k] {
-                                let x = v[i]
-                                scratch[n] = x - o[Int(bk[i - first])]
-                                n &+= x.isNaN ? 0 : 1
+                        w.d.withUnsafeMutableBufferPointer { spare in
+                            for k in 0..<blocks.count {
+                                var n = 0
+                                for i in blocks[k] {
+                                    let x = v[i]
+                                    scratch[n] = x - o[Int(bk[i - first])]
+                                    n &+= x.isNaN ? 0 : 1
+                                }
+                                if n > 0 {
+                                    dayLevel[k] = RobustStats.shortQuantile(scratch, count: n, 0.5, scratch: spare)
+                                }
                             }
-                            if n > 0 { dayLevel[k] = RobustStats.quantile(scratch, count: n, 0.5) }
                         }
                         // The level in force next: the median of the most
                         // recent `levelWindow` (the last block when that is a day).
@@ -319,92 +330,28 @@ extension Excursions {
     /// `limit(upward: true)` and `limit(upward: false)` from one pass over
     /// `r`, the same values: the two sides' chains are independent (they
     /// overlap in the CPU), a run is "full" when its last `runLength`
-    /// values are all beyond zero (no run counter), and for runs of up to
-    /// 4 the window minimum comes from the previous values kept in
-    /// registers. `upScratch` and `downScratch` receive the peaks.
+    /// values are all beyond zero, and for the usual run of 3 the window
+    /// minimum comes from the previous values kept in registers, without a
+    /// branch. `upScratch` and `downScratch` receive the peaks.
     static func limits(_ r: [Double], count: Int, runLength: Int, skip: Int, scratch upScratch: inout [Double],
                        _ downScratch: inout [Double]) -> (up: Double, down: Double)
     {
         let length = max(1, runLength)
         let count = min(count, r.count)
-        if upScratch.count < count { upScratch.append(contentsOf: repeatElement(0, count: count - upScratch.count)) }
-        if downScratch.count < count {
-            downScratch.append(contentsOf: repeatElement(0, count: count - downScratch.count))
+        if upScratch.count < count + 1 {
+            upScratch.append(contentsOf: repeatElement(0, count: count + 1 - upScratch.count))
         }
-        var upPeaks = 0
-        var downPeaks = 0
-        var upCurrent = 0.0
-        var downCurrent = 0.0
-        var upInside = false
-        var downInside = false
-        r.withUnsafeBufferPointer { r in
+        if downScratch.count < count + 1 {
+            downScratch.append(contentsOf: repeatElement(0, count: count + 1 - downScratch.count))
+        }
+        let (upPeaks, downPeaks) = r.withUnsafeBufferPointer { r in
             upScratch.withUnsafeMutableBufferPointer { upOut in
                 downScratch.withUnsafeMutableBufferPointer { downOut in
-                    // Consecutive values > 0 (not NaN) on each side, capped
-                    // at `length`: the run is full when it reaches it.
-                    var upRun = 0
-                    var downRun = 0
-                    // The previous three values (only read once a run is
-                    // full, i.e. when they exist and are all beyond zero).
-                    var u1 = 0.0, u2 = 0.0, u3 = 0.0
-                    var d1 = 0.0, d2 = 0.0, d3 = 0.0
-                    for i in 0..<count {
-                        let u = r[i]
-                        let d = -r[i]
-                        upRun = min(length, upRun &+ 1) & -Int(unsafeBitCast(u > 0, to: UInt8.self))
-                        downRun = min(length, downRun &+ 1) & -Int(unsafeBitCast(d > 0, to: UInt8.self))
-                        var upMin = u
-                        var downMin = d
-                        if length <= 4 {
-                            if length >= 2 {
-                                upMin = u1 < upMin ? u1 : upMin
-                                downMin = d1 < downMin ? d1 : downMin
-                            }
-                            if length >= 3 {
-                                upMin = u2 < upMin ? u2 : upMin
-                                downMin = d2 < downMin ? d2 : downMin
-                            }
-                            if length >= 4 {
-                                upMin = u3 < upMin ? u3 : upMin
-                                downMin = d3 < downMin ? d3 : downMin
-                            }
-                        } else {
-                            for j in max(0, i + 1 - length)..<i {
-                                let y = r[j]
-                                upMin = y < upMin ? y : upMin
-                                downMin = -y < downMin ? -y : downMin
-                            }
-                        }
-                        u3 = u2
-                        u2 = u1
-                        u1 = u
-                        d3 = d2
-                        d2 = d1
-                        d1 = d
-                        let upFull = upRun == length
-                        let downFull = downRun == length
-                        upOut[upPeaks] = upCurrent
-                        downOut[downPeaks] = downCurrent
-                        upPeaks &+= Int(unsafeBitCast(upInside, to: UInt8.self) & ~unsafeBitCast(upFull, to: UInt8.self) & 1)
-                        downPeaks &+= Int(unsafeBitCast(downInside, to: UInt8.self)
-                            & ~unsafeBitCast(downFull, to: UInt8.self) & 1)
-                        let upGrown = !upInside || upMin > upCurrent ? upMin : upCurrent
-                        let downGrown = !downInside || downMin > downCurrent ? downMin : downCurrent
-                        upCurrent = upFull ? upGrown : upCurrent
-                        downCurrent = downFull ? downGrown : downCurrent
-                        upInside = upFull
-                        downInside = downFull
-                    }
+                    length == 3
+                        ? excursionPeaks(r, count: count, length: 3, up: upOut, down: downOut)
+                        : excursionPeaks(r, count: count, length: length, up: upOut, down: downOut)
                 }
             }
-        }
-        if upInside {
-            upScratch[upPeaks] = upCurrent
-            upPeaks += 1
-        }
-        if downInside {
-            downScratch[downPeaks] = downCurrent
-            downPeaks += 1
         }
         func largest(_ peaks: Int, _ scratch: inout [Double]) -> Double {
             guard peaks > skip else { return 0 }
@@ -413,6 +360,95 @@ extension Excursions {
         }
         return (largest(upPeaks, &upScratch), largest(downPeaks, &downScratch))
     }
+
+    /// The peaks of the excursions above and below zero (`limit`'s first
+    /// part for both signs) into `up` and `down` (room for `count + 1`);
+    /// returns how many of each. Inlined so that a constant `length`
+    /// unrolls the window minimum.
+    @inline(__always)
+    private static func excursionPeaks(_ r: UnsafeBufferPointer<Double>, count: Int, length: Int,
+                                       up: UnsafeMutableBufferPointer<Double>,
+                                       down: UnsafeMutableBufferPointer<Double>) -> (Int, Int)
+    {
+        var upPeaks = 0
+        var downPeaks = 0
+        var upCurrent = 0.0
+        var downCurrent = 0.0
+        var upInside = false
+        var downInside = false
+        // Consecutive values > 0 (not NaN) on each side, capped at
+        // `length`: the run is full when it reaches it.
+        var upRun = 0
+        var downRun = 0
+        // The previous three values (only used once a run is full, i.e.
+        // when they exist and are all beyond zero).
+        var u1 = 0.0, u2 = 0.0, u3 = 0.0
+        for i in 0..<count {
+            let u = r[i]
+            let d = -u
+            upRun = min(length, upRun &+ 1) & -Int(unsafeBitCast(u > 0, to: UInt8.self))
+            downRun = min(length, downRun &+ 1) & -Int(unsafeBitCast(d > 0, to: UInt8.self))
+            var upMin = u
+            var downMin = d
+            if length <= 4 {
+                if length >= 2 {
+                    upMin = u1 < upMin ? u1 : upMin
+                    downMin = -u1 < downMin ? -u1 : downMin
+                }
+                if length >= 3 {
+                    upMin = u2 < upMin ? u2 : upMin
+                    downMin = -u2 < downMin ? -u2 : downMin
+                }
+                if length >= 4 {
+                    upMin = u3 < upMin ? u3 : upMin
+                    downMin = -u3 < downMin ? -u3 : downMin
+                }
+            } else {
+                for j in max(0, i + 1 - length)..<i {
+                    let y = r[j]
+                    upMin = y < upMin ? y : upMin
+                    downMin = -y < downMin ? -y : downMin
+                }
+            }
+            u3 = u2
+            u2 = u1
+            u1 = u
+            let upFull = upRun == length
+            let downFull = downRun == length
+            up[upPeaks] = upCurrent
+            down[downPeaks] = downCurrent
+            upPeaks &+= Int(unsafeBitCast(upInside, to: UInt8.self) & ~unsafeBitCast(upFull, to: UInt8.self) & 1)
+            downPeaks &+= Int(unsafeBitCast(downInside, to: UInt8.self) & ~unsafeBitCast(downFull, to: UInt8.self) & 1)
+            // `!inside || min > current` without the short-circuit branch.
+            let upGrows = ~unsafeBitCast(upInside, to: UInt8.self) | unsafeBitCast(upMin > upCurrent, to: UInt8.self)
+            let downGrows = ~unsafeBitCast(downInside, to: UInt8.self)
+                | unsafeBitCast(downMin > downCurrent, to: UInt8.self)
+            let upGrown = bitSelect(upGrows & 1 != 0, upMin, upCurrent)
+            let downGrown = bitSelect(downGrows & 1 != 0, downMin, downCurrent)
+            upCurrent = bitSelect(upFull, upGrown, upCurrent)
+            downCurrent = bitSelect(downFull, downGrown, downCurrent)
+            upInside = upFull
+            downInside = downFull
+        }
+        if upInside {
+            up[upPeaks] = upCurrent
+            upPeaks += 1
+        }
+        if downInside {
+            down[downPeaks] = downCurrent
+            downPeaks += 1
+        }
+        return (upPeaks, downPeaks)
+    }
+}
+
+/// `condition ? a : b` by masking the bits: never a branch, which the
+/// compiler would otherwise pick for some selects in the hot loops (and
+/// mispredict on residuals, whose signs are random).
+@inline(__always)
+func bitSelect(_ condition: Bool, _ a: Double, _ b: Double) -> Double {
+    let mask = 0 &- UInt64(unsafeBitCast(condition, to: UInt8.self))
+    return Double(bitPattern: (a.bitPattern & mask) | (b.bitPattern & ~mask))
 }
 
 extension Excursions {
@@ -439,28 +475,40 @@ extension Excursions {
                 starts.withUnsafeMutableBufferPointer { starts in
                     // Each residual as a multiple of the limit on its side
                     // (0 = inside, NaN or a side `direction` ignores), without
-                    // a branch on the side: one division by the selected limit.
-                    let watchHigh = direction != .low
-                    let watchLow = direction != .high
+                    // a branch on the side (the compiler turns selects around
+                    // a division into branches, mispredicted on residuals,
+                    // whose signs are random): both `x / upper` and
+                    // `-x / lower` in one vector division; they have opposite
+                    // signs, so the larger is the one of x's side. A zero may
+                    // come out as +0 where it was −0: only its comparisons
+                    // with factors ≥ 1 matter.
+                    let limits = SIMD2<Double>(upper, lower)
+                    let watched = SIMD2<UInt64>(direction != .low ? ~0 : 0, direction != .high ? ~0 : 0)
                     for i in 0..<count {
                         let x = r[i]
-                        let high = x > 0
-                        let ratio = (high ? x : -x) / (high ? upper : lower)
-                        let kept = !x.isNaN && (high ? watchHigh : watchLow)
-                        q[i] = kept ? ratio : 0
+                        let ratios = SIMD2<Double>(x, -x) / limits
+                        let kept = unsafeBitCast(ratios, to: SIMD2<UInt64>.self) & watched
+                        let high = Double(bitPattern: kept[0])
+                        let low = Double(bitPattern: kept[1])
+                        let ratio = high > low ? high : low
+                        let present: UInt64 = x.isNaN ? 0 : ~0
+                        q[i] = Double(bitPattern: ratio.bitPattern & present)
                     }
                     // In place: q[i] becomes the smallest of the run starting
                     // at i, i.e. the factor below which those `length` rows
                     // all alert.
-                    for i in 0..<runs {
-                        var mn = q[i]
-                        for j in (i + 1)..<(i + length) {
-                            let y = q[j]
-                            mn = y < mn ? y : mn
+                    @inline(__always) func runMinimum(_ length: Int) {
+                        for i in 0..<runs {
+                            var mn = q[i]
+                            for j in (i + 1)..<(i + length) {
+                                let y = q[j]
+                                mn = y < mn ? y : mn
+                            }
+                            q[i] = mn
+                            highest = max(highest, mn)
                         }
-                        q[i] = mn
-                        highest = max(highest, mn)
                     }
+                    if length == 3 { runMinimum(3) } else { runMinimum(length) }
                     // A problem starts at run i for a factor f when q[i] > f ≥
                     // q[i − 1] (i = 0: q[i] > f). Only f ≥ 1 is ever tried, so
                     // only the runs with q[i] > 1 and q[i] > q[i − 1] can start
