@@ -70,12 +70,7 @@ public struct Baseline: Sendable, Hashable {
         if Double(span - present) > c.maximumMissingFraction * Double(span) {
             return .coldStart(reason: "\(span - present) of \(span) values missing", historySeconds: seconds)
         }
-        var lo = Double.infinity
-        var hi = -Double.infinity
-        for i in 0..<present {
-            lo = min(lo, w.a[i])
-            hi = max(hi, w.a[i])
-        }
+        let (lo, hi) = w.a.withUnsafeBufferPointer { observedRange($0, count: present) }
         // Robust spread of the values (ignores the most extreme ones).
         let spread = w.a.withUnsafeMutableBufferPointer { a in
             w.d.withUnsafeMutableBufferPointer { d in
@@ -202,6 +197,43 @@ public struct Baseline: Sendable, Hashable {
                      upperWarning: upper, lowerWarning: lower,
                      upperCritical: upper * c.criticalFactor, lowerCritical: lower * c.criticalFactor,
                      observedMinimum: lo, observedMaximum: hi))
+    }
+
+    /// The smallest and largest of `a[0..<count]` (no NaN), exactly as
+    /// `min`/`max` folded in order give them: four interleaved folds (one
+    /// fold is a chain of dependent `minsd`s), and when a result is zero,
+    /// whose sign depends on the order, the plain fold.
+    static func observedRange(_ a: UnsafeBufferPointer<Double>, count: Int) -> (Double, Double) {
+        var lo = (Double.infinity, Double.infinity, Double.infinity, Double.infinity)
+        var hi = (-Double.infinity, -Double.infinity, -Double.infinity, -Double.infinity)
+        var i = 0
+        while i + 4 <= count {
+            lo.0 = min(lo.0, a[i])
+            lo.1 = min(lo.1, a[i + 1])
+            lo.2 = min(lo.2, a[i + 2])
+            lo.3 = min(lo.3, a[i + 3])
+            hi.0 = max(hi.0, a[i])
+            hi.1 = max(hi.1, a[i + 1])
+            hi.2 = max(hi.2, a[i + 2])
+            hi.3 = max(hi.3, a[i + 3])
+            i += 4
+        }
+        var low = min(min(lo.0, lo.1), min(lo.2, lo.3))
+        var high = max(max(hi.0, hi.1), max(hi.2, hi.3))
+        while i < count {
+            low = min(low, a[i])
+            high = max(high, a[i])
+            i += 1
+        }
+        if low == 0 || high == 0 {
+            low = .infinity
+            high = -.infinity
+            for j in 0..<count {
+                low = min(low, a[j])
+                high = max(high, a[j])
+            }
+        }
+        return (low, high)
     }
 
     /// The band for the whole week: the seasonal range widened by the limits.

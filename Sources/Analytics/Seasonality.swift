@@ -64,10 +64,16 @@ enum Seasonality {
                                 bucketsFrom: Int, c: LearnerConfiguration, flat: Offsets) -> Offsets
     {
         // Deviations grouped by hour-of-week bucket (counting sort).
+        // The buckets come in runs (an hour of steps): each run is counted
+        // and copied with its own counter and write position in registers
+        // instead of incrementing `counts[b]` / `fill[b]` in memory at every
+        // value (a chain of dependent stores on the same slot).
         var counts = [Int](repeating: 0, count: 169)
         for k in 0..<blocks.count where !dayMedian[k].isNaN {
-            for i in blocks[k] where !v[i].isNaN {
-                counts[Int(bk[i - bucketsFrom]) + 1] += 1
+            forEachBucketRun(bk, blocks[k], from: bucketsFrom) { b, run in
+                var n = 0
+                for i in run { n &+= v[i].isNaN ? 0 : 1 }
+                counts[b + 1] += n
             }
         }
         for b in 0..<168 { counts[b + 1] += counts[b] }
@@ -81,14 +87,17 @@ enum Seasonality {
         var lastDay = [Int](repeating: -1, count: 168)
         for k in 0..<blocks.count where !dayMedian[k].isNaN {
             let median = dayMedian[k]
-            for i in blocks[k] where !v[i].isNaN {
-                let b = Int(bk[i - bucketsFrom])
-                g[fill[b]] = v[i] - median
-                fill[b] += 1
-                if lastDay[b] != k {
+            forEachBucketRun(bk, blocks[k], from: bucketsFrom) { b, run in
+                var p = fill[b]
+                for i in run where !v[i].isNaN {
+                    g[p] = v[i] - median
+                    p += 1
+                }
+                if p > fill[b] && lastDay[b] != k {
                     lastDay[b] = k
                     daysInBucket[b] += 1
                 }
+                fill[b] = p
             }
         }
         // Hour of day: the seven buckets of one hour together.
@@ -132,10 +141,13 @@ enum Seasonality {
             for k in 0..<blocks.count where !dayMedian[k].isNaN {
                 let median = dayMedian[k]
                 let shift = dayShift[k]
-                for i in blocks[k] where !v[i].isNaN {
-                    let b = Int(bk[i - bucketsFrom])
-                    a[fill[b]] = v[i] - median + shift
-                    fill[b] += 1
+                forEachBucketRun(bk, blocks[k], from: bucketsFrom) { b, run in
+                    var p = fill[b]
+                    for i in run where !v[i].isNaN {
+                        a[p] = v[i] - median + shift
+                        p += 1
+                    }
+                    fill[b] = p
                 }
             }
             for b in 0..<168 {
@@ -167,6 +179,22 @@ enum Seasonality {
             return Offsets(offsets: offsets, daily: true, weekly: false)
         }
         return flat
+    }
+
+    /// Calls `body(bucket, run)` for each maximal run of indices of `range`
+    /// whose buckets (`bk[i - from]`) are the same, in order.
+    @inline(__always)
+    private static func forEachBucketRun(_ bk: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, from: Int,
+                                         _ body: (Int, Range<Int>) -> Void)
+    {
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let b = bk[i - from]
+            var j = i + 1
+            while j < range.upperBound && bk[j - from] == b { j += 1 }
+            body(Int(b), i..<j)
+            i = j
+        }
     }
 
     /// MAD of the bucketed deviations after subtracting `offset(bucket)`.
@@ -209,12 +237,14 @@ enum Seasonality {
             for j in starts[b]..<starts[b + 1] {
                 // The deviation exactly as `RobustStats.mad` forms it.
                 let d = abs(g[j] - o - 0)
-                if d < threshold {
-                    below += 1
-                    largestBelow = d > largestBelow ? d : largestBelow
-                } else {
-                    smallestOther = d < smallestOther ? d : smallestOther
-                }
+                // Without a branch: about half the deviations are below
+                // the threshold, in no predictable order.
+                let isBelow = unsafeBitCast(d < threshold, to: UInt8.self)
+                below &+= Int(isBelow)
+                let larger = isBelow & unsafeBitCast(d > largestBelow, to: UInt8.self)
+                let smaller = ~isBelow & unsafeBitCast(d < smallestOther, to: UInt8.self) & 1
+                largestBelow = bitSelect(larger != 0, d, largestBelow)
+                smallestOther = bitSelect(smaller != 0, d, smallestOther)
             }
             n += starts[b + 1] - starts[b]
         }
