@@ -145,7 +145,10 @@ public struct Baseline: Sendable, Hashable {
                             level = n > 0 ? RobustStats.quantile(scratch, count: n, 0.5) : dayLevel[blocks.count - 1]
                         }
                     }
-                    w.b.withUnsafeMutableBufferPointer { out in
+                    // (Counted in a local: the captured `m` would be stored
+                    // and reloaded at every row.)
+                    m = w.b.withUnsafeMutableBufferPointer { out in
+                        var m = 0
                         let firstJudged = blocks.count > 1 ? 1 : 0
                         for k in firstJudged..<blocks.count {
                             var ref = k > 0 ? dayLevel[k - 1] : dayLevel[k]
@@ -156,6 +159,7 @@ public struct Baseline: Sendable, Hashable {
                                 m += 1
                             }
                         }
+                        return m
                     }
                 }
             }
@@ -529,7 +533,11 @@ extension Excursions {
                     // In place: q[i] becomes the smallest of the run starting
                     // at i, i.e. the factor below which those `length` rows
                     // all alert.
-                    @inline(__always) func runMinimum(_ length: Int) {
+                    // (The largest is kept in a local: a captured variable
+                    // would be stored and reloaded at every row.)
+                    @inline(__always) func runMinimum(_ length: Int) -> Double {
+                        let q = q
+                        var largest = 0.0
                         for i in 0..<runs {
                             var mn = q[i]
                             for j in (i + 1)..<(i + length) {
@@ -537,10 +545,11 @@ extension Excursions {
                                 mn = y < mn ? y : mn
                             }
                             q[i] = mn
-                            highest = max(highest, mn)
+                            largest = max(largest, mn)
                         }
+                        return largest
                     }
-                    if length == 3 { runMinimum(3) } else { runMinimum(length) }
+                    highest = length == 3 ? runMinimum(3) : runMinimum(length)
                     // A problem starts at run i for a factor f when q[i] > f ≥
                     // q[i − 1] (i = 0: q[i] > f). Only f ≥ 1 is ever tried, so
                     // only the runs with q[i] > 1 and q[i] > q[i − 1] can start

@@ -180,8 +180,8 @@ public enum RobustStats {
     /// `scratch` (no swaps, no second pass for the values equal to the
     /// pivot, which end the search when the rank falls among them).
     /// `scratch` must hold `2 × count` values. `b` is left as it was, except
-    /// when the result is 0 (the sign of a zero order statistic depends on
-    /// the algorithm's order), a NaN is met, `count` ≥ `sampledMinimum` or
+    /// when the result is 0 and the values hold a −0 (the sign of a zero
+    /// order statistic then depends on the algorithm's order), a NaN is met, `count` ≥ `sampledMinimum` or
     /// `scratch` is too short: then `quantile` runs on `b` as before.
     static func shortQuantile(_ b: UnsafeMutableBufferPointer<Double>, count n: Int, _ q: Double,
                               scratch: UnsafeMutableBufferPointer<Double>) -> Double
@@ -205,6 +205,10 @@ public enum RobustStats {
         // pivots of the levels that went down to the lower part).
         var above = Double.infinity
         var first = true
+        // −0 in the values: only then can a zero result's sign depend on
+        // the order the selection visits them in.
+        var negativeZeros = 0
+        let negativeZero = (-0.0).bitPattern
         var a = 0.0
         var next = Double.infinity
         while true {
@@ -213,7 +217,11 @@ public enum RobustStats {
             if m < 16 {
                 // Insertion sort of the short rest, in `dst`.
                 if first {
-                    for i in 0..<m where src[i].isNaN { return quantile(b, count: n, q) }
+                    for i in 0..<m {
+                        let x = src[i]
+                        if x.isNaN { return quantile(b, count: n, q) }
+                        negativeZeros &+= Int(unsafeBitCast(x.bitPattern == negativeZero, to: UInt8.self))
+                    }
                 }
                 for i in 0..<m {
                     let x = src[lo + i]
@@ -253,6 +261,7 @@ public enum RobustStats {
                     below &+= Int(unsafeBitCast(x < t, to: UInt8.self))
                     over &+= Int(unsafeBitCast(x > t, to: UInt8.self))
                     equal &+= Int(unsafeBitCast(x == t, to: UInt8.self))
+                    negativeZeros &+= Int(unsafeBitCast(x.bitPattern == negativeZero, to: UInt8.self))
                 }
                 // A NaN (in the values or as the pivot) is none of the three.
                 if below + over + equal != m { return quantile(b, count: n, q) }
@@ -295,7 +304,7 @@ public enum RobustStats {
             // The next level writes to the other half of the scratch.
             swap(&dst, &spare)
         }
-        if a == 0 || (withNext && next == 0) { return quantile(b, count: n, q) }
+        if negativeZeros > 0 && (a == 0 || (withNext && next == 0)) { return quantile(b, count: n, q) }
         return withNext ? a + (next - a) * frac : a
     }
 
