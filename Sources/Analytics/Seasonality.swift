@@ -232,22 +232,37 @@ enum Seasonality {
         var below = 0
         var largestBelow = -Double.infinity
         var smallestOther = Double.infinity
+        // Without a branch (about half the deviations are below the
+        // threshold, in no predictable order), and with two sets of
+        // extremes for alternate deviations so that the two dependency
+        // chains of `max`/`min` overlap. Deviations are ≥ +0 (`abs`), so
+        // the extremes do not depend on the order they are met in; a NaN
+        // is never below and never smaller.
+        var largest = (-Double.infinity, -Double.infinity)
+        var smallest = (Double.infinity, Double.infinity)
+        @inline(__always) func visit(_ d: Double, _ largestBelow: inout Double, _ smallestOther: inout Double) -> Int {
+            let isBelow = d < threshold
+            let belowCandidate = bitSelect(isBelow, d, -.infinity)
+            let otherCandidate = bitSelect(isBelow, .infinity, d)
+            largestBelow = belowCandidate > largestBelow ? belowCandidate : largestBelow
+            smallestOther = otherCandidate < smallestOther ? otherCandidate : smallestOther
+            return Int(unsafeBitCast(isBelow, to: UInt8.self))
+        }
         for b in 0..<168 {
             let o = offset(b)
-            for j in starts[b]..<starts[b + 1] {
-                // The deviation exactly as `RobustStats.mad` forms it.
-                let d = abs(g[j] - o - 0)
-                // Without a branch: about half the deviations are below
-                // the threshold, in no predictable order.
-                let isBelow = unsafeBitCast(d < threshold, to: UInt8.self)
-                below &+= Int(isBelow)
-                let larger = isBelow & unsafeBitCast(d > largestBelow, to: UInt8.self)
-                let smaller = ~isBelow & unsafeBitCast(d < smallestOther, to: UInt8.self) & 1
-                largestBelow = bitSelect(larger != 0, d, largestBelow)
-                smallestOther = bitSelect(smaller != 0, d, smallestOther)
+            var j = starts[b]
+            let end = starts[b + 1]
+            // The deviation exactly as `RobustStats.mad` forms it.
+            while j + 2 <= end {
+                below &+= visit(abs(g[j] - o - 0), &largest.0, &smallest.0)
+                below &+= visit(abs(g[j + 1] - o - 0), &largest.1, &smallest.1)
+                j += 2
             }
-            n += starts[b + 1] - starts[b]
+            if j < end { below &+= visit(abs(g[j] - o - 0), &largest.0, &smallest.0) }
+            n += end - starts[b]
         }
+        largestBelow = max(largest.0, largest.1)
+        smallestOther = min(smallest.0, smallest.1)
         guard n > 0 else { return false }
         let pos = 0.5 * Double(n - 1)
         let k = Int(pos)
