@@ -77,12 +77,7 @@ public struct Baseline: Sendable, Hashable {
         if Double(span - present) > c.maximumMissingFraction * Double(span) {
             return .coldStart(reason: "\(span - present) of \(span) values missing", historySeconds: seconds)
         }
-        var lo = Double.infinity
-        var hi = -Double.infinity
-        for i in 0..<present {
-            lo = min(lo, w.a[i])
-            hi = max(hi, w.a[i])
-        }
+        let (lo, hi) = w.a.withUnsafeBufferPointer { observedRange($0, count: present) }
         // Robust spread of the values (ignores the most extreme ones).
         let spread = w.a.withUnsafeMutableBufferPointer { a in
             w.d.withUnsafeMutableBufferPointer { d in
@@ -97,10 +92,17 @@ public struct Baseline: Sendable, Hashable {
         let perDay = Int(max(1, 86_400 / series.step))
         let blocks = Blocks(range: hist, end: endIndex, size: perDay)
         // Season from values minus their day's median (robust to level shifts).
+        // Only the days of the season window are used (the others are set
+        // to NaN below): their medians are not computed.
         var dayMedian = [Double](repeating: .nan, count: blocks.count)
-        for k in 0..<blocks.count {
+        let firstSeasonDay = c.seasonWindowDays > 0 ? max(0, blocks.count - c.seasonWindowDays) : 0
+        for k in firstSeasonDay..<blocks.count {
             let n = RobustStats.gather(values, blocks[k], into: &w.c)
-            if n > 0 { dayMedian[k] = RobustStats.median(&w.c, count: n) }
+            if n > 0 {
+                dayMedian[k] = w.c.withUnsafeMutableBufferPointer { b in
+                    w.d.withUnsafeMutableBufferPointer { s in RobustStats.shortQuantile(b, count: n, 0.5, scratch: s) }
+                }
+            }
         }
         // The cycle is learned from the most recent `seasonWindowDays` only,
         // so that its shape follows a changing amplitude within weeks.
@@ -123,14 +125,18 @@ public struct Baseline: Sendable, Hashable {
             offsets.withUnsafeBufferPointer { o in
                 bucket.withUnsafeBufferPointer { bk in
                     w.c.withUnsafeMutableBufferPointer { scratch in
-                        for k in 0..<blocks.count {
-                            var n = 0
-                            for i in blocks[k] {
-                                let x = v[i]
-                                scratch[n] = x - o[Int(bk[i - first])]
-                                n &+= x.isNaN ? 0 : 1
+                        w.d.withUnsafeMutableBufferPointer { spare in
+                            for k in 0..<blocks.count {
+                                var n = 0
+                                for i in blocks[k] {
+                                    let x = v[i]
+                                    scratch[n] = x - o[Int(bk[i - first])]
+                                    n &+= x.isNaN ? 0 : 1
+                                }
+                                if n > 0 {
+                                    dayLevel[k] = RobustStats.shortQuantile(scratch, count: n, 0.5, scratch: spare)
+                                }
                             }
-                            if n > 0 { dayLevel[k] = RobustStats.quantile(scratch, count: n, 0.5) }
                         }
                         // The level in force next: the median of the most
                         // recent `levelWindow` (the last block when that is a day).
@@ -146,7 +152,10 @@ public struct Baseline: Sendable, Hashable {
                             level = n > 0 ? RobustStats.quantile(scratch, count: n, 0.5) : dayLevel[blocks.count - 1]
                         }
                     }
-                    w.b.withUnsafeMutableBufferPointer { out in
+                    // (Counted in a local: the captured `m` would be stored
+                    // and reloaded at every row.)
+                    m = w.b.withUnsafeMutableBufferPointer { out in
+                        var m = 0
                         let firstJudged = blocks.count > 1 ? 1 : 0
                         for k in firstJudged..<blocks.count {
                             var ref = k > 0 ? dayLevel[k - 1] : dayLevel[k]
@@ -157,6 +166,7 @@ public struct Baseline: Sendable, Hashable {
                                 m += 1
                             }
                         }
+                        return m
                     }
                 }
             }
@@ -178,9 +188,8 @@ public struct Baseline: Sendable, Hashable {
         // Sustained excursions above and below.
         let days = Double(seconds) / 86_400
         let skip = Int((days * c.incidentsPerDay).rounded(.down))
-        let up = Excursions.limit(w.b, count: m, runLength: c.runLength, upward: true, skip: skip, scratch: &w.c)
-        let down = Excursions.limit(w.b, count: m, runLength: c.runLength, upward: false, skip: skip,
-                                    scratch: &w.c)
+        let (up, down) = Excursions.limits(w.b, count: m, runLength: c.runLength, skip: skip, scratch: &w.c,
+                                           &w.d)
         let minimum = c.minimumSigmas * sigma
         var upper = max(up * c.excursionFactor + c.marginSigmas * sigma, minimum)
         var lower = max(down * c.excursionFactor + c.marginSigmas * sigma, minimum)
@@ -214,6 +223,43 @@ public struct Baseline: Sendable, Hashable {
     static func spikeExcess(_ spike: Double, warning: Double, critical: Double) -> Double? {
         guard critical > warning, spike > critical else { return nil }
         return ((spike - critical) / (critical - warning) * 1000).rounded(.up) / 1000
+    }
+
+    /// The smallest and largest of `a[0..<count]` (no NaN), exactly as
+    /// `min`/`max` folded in order give them: four interleaved folds (one
+    /// fold is a chain of dependent `minsd`s), and when a result is zero,
+    /// whose sign depends on the order, the plain fold.
+    static func observedRange(_ a: UnsafeBufferPointer<Double>, count: Int) -> (Double, Double) {
+        var lo = (Double.infinity, Double.infinity, Double.infinity, Double.infinity)
+        var hi = (-Double.infinity, -Double.infinity, -Double.infinity, -Double.infinity)
+        var i = 0
+        while i + 4 <= count {
+            lo.0 = min(lo.0, a[i])
+            lo.1 = min(lo.1, a[i + 1])
+            lo.2 = min(lo.2, a[i + 2])
+            lo.3 = min(lo.3, a[i + 3])
+            hi.0 = max(hi.0, a[i])
+            hi.1 = max(hi.1, a[i + 1])
+            hi.2 = max(hi.2, a[i + 2])
+            hi.3 = max(hi.3, a[i + 3])
+            i += 4
+        }
+        var low = min(min(lo.0, lo.1), min(lo.2, lo.3))
+        var high = max(max(hi.0, hi.1), max(hi.2, hi.3))
+        while i < count {
+            low = min(low, a[i])
+            high = max(high, a[i])
+            i += 1
+        }
+        if low == 0 || high == 0 {
+            low = .infinity
+            high = -.infinity
+            for j in 0..<count {
+                low = min(low, a[j])
+                high = max(high, a[j])
+            }
+        }
+        return (low, high)
     }
 
     /// The band for the whole week: the seasonal range widened by the limits.
@@ -341,6 +387,131 @@ enum Excursions {
 }
 
 extension Excursions {
+    /// `limit(upward: true)` and `limit(upward: false)` from one pass over
+    /// `r`, the same values: the two sides' chains are independent (they
+    /// overlap in the CPU), a run is "full" when its last `runLength`
+    /// values are all beyond zero, and for the usual run of 3 the window
+    /// minimum comes from the previous values kept in registers, without a
+    /// branch. `upScratch` and `downScratch` receive the peaks.
+    static func limits(_ r: [Double], count: Int, runLength: Int, skip: Int, scratch upScratch: inout [Double],
+                       _ downScratch: inout [Double]) -> (up: Double, down: Double)
+    {
+        let length = max(1, runLength)
+        let count = min(count, r.count)
+        if upScratch.count < count + 1 {
+            upScratch.append(contentsOf: repeatElement(0, count: count + 1 - upScratch.count))
+        }
+        if downScratch.count < count + 1 {
+            downScratch.append(contentsOf: repeatElement(0, count: count + 1 - downScratch.count))
+        }
+        let (upPeaks, downPeaks) = r.withUnsafeBufferPointer { r in
+            upScratch.withUnsafeMutableBufferPointer { upOut in
+                downScratch.withUnsafeMutableBufferPointer { downOut in
+                    length == 3
+                        ? excursionPeaks(r, count: count, length: 3, up: upOut, down: downOut)
+                        : excursionPeaks(r, count: count, length: length, up: upOut, down: downOut)
+                }
+            }
+        }
+        func largest(_ peaks: Int, _ scratch: inout [Double]) -> Double {
+            guard peaks > skip else { return 0 }
+            // The (skip+1)-th largest peak.
+            return RobustStats.quantile(&scratch, count: peaks, Double(peaks - 1 - skip) / Double(max(1, peaks - 1)))
+        }
+        return (largest(upPeaks, &upScratch), largest(downPeaks, &downScratch))
+    }
+
+    /// The peaks of the excursions above and below zero (`limit`'s first
+    /// part for both signs) into `up` and `down` (room for `count + 1`);
+    /// returns how many of each. Inlined so that a constant `length`
+    /// unrolls the window minimum.
+    @inline(__always)
+    private static func excursionPeaks(_ r: UnsafeBufferPointer<Double>, count: Int, length: Int,
+                                       up: UnsafeMutableBufferPointer<Double>,
+                                       down: UnsafeMutableBufferPointer<Double>) -> (Int, Int)
+    {
+        var upPeaks = 0
+        var downPeaks = 0
+        var upCurrent = 0.0
+        var downCurrent = 0.0
+        var upInside = false
+        var downInside = false
+        // Consecutive values > 0 (not NaN) on each side, capped at
+        // `length`: the run is full when it reaches it.
+        var upRun = 0
+        var downRun = 0
+        // The previous three values (only used once a run is full, i.e.
+        // when they exist and are all beyond zero).
+        var u1 = 0.0, u2 = 0.0, u3 = 0.0
+        for i in 0..<count {
+            let u = r[i]
+            let d = -u
+            upRun = min(length, upRun &+ 1) & -Int(unsafeBitCast(u > 0, to: UInt8.self))
+            downRun = min(length, downRun &+ 1) & -Int(unsafeBitCast(d > 0, to: UInt8.self))
+            var upMin = u
+            var downMin = d
+            if length <= 4 {
+                if length >= 2 {
+                    upMin = u1 < upMin ? u1 : upMin
+                    downMin = -u1 < downMin ? -u1 : downMin
+                }
+                if length >= 3 {
+                    upMin = u2 < upMin ? u2 : upMin
+                    downMin = -u2 < downMin ? -u2 : downMin
+                }
+                if length >= 4 {
+                    upMin = u3 < upMin ? u3 : upMin
+                    downMin = -u3 < downMin ? -u3 : downMin
+                }
+            } else {
+                for j in max(0, i + 1 - length)..<i {
+                    let y = r[j]
+                    upMin = y < upMin ? y : upMin
+                    downMin = -y < downMin ? -y : downMin
+                }
+            }
+            u3 = u2
+            u2 = u1
+            u1 = u
+            let upFull = upRun == length
+            let downFull = downRun == length
+            up[upPeaks] = upCurrent
+            down[downPeaks] = downCurrent
+            upPeaks &+= Int(unsafeBitCast(upInside, to: UInt8.self) & ~unsafeBitCast(upFull, to: UInt8.self) & 1)
+            downPeaks &+= Int(unsafeBitCast(downInside, to: UInt8.self) & ~unsafeBitCast(downFull, to: UInt8.self) & 1)
+            // `!inside || min > current` without the short-circuit branch.
+            let upGrows = ~unsafeBitCast(upInside, to: UInt8.self) | unsafeBitCast(upMin > upCurrent, to: UInt8.self)
+            let downGrows = ~unsafeBitCast(downInside, to: UInt8.self)
+                | unsafeBitCast(downMin > downCurrent, to: UInt8.self)
+            let upGrown = bitSelect(upGrows & 1 != 0, upMin, upCurrent)
+            let downGrown = bitSelect(downGrows & 1 != 0, downMin, downCurrent)
+            upCurrent = bitSelect(upFull, upGrown, upCurrent)
+            downCurrent = bitSelect(downFull, downGrown, downCurrent)
+            upInside = upFull
+            downInside = downFull
+        }
+        if upInside {
+            up[upPeaks] = upCurrent
+            upPeaks += 1
+        }
+        if downInside {
+            down[downPeaks] = downCurrent
+            downPeaks += 1
+        }
+        return (upPeaks, downPeaks)
+    }
+}
+
+/// `condition ? a : b` by masking the bits: never a branch, which the
+/// compiler would otherwise pick for some selects in the hot loops (and
+/// mispredict on residuals, whose signs are random).
+@inline(__always)
+func bitSelect(_ condition: Bool, _ a: Double, _ b: Double) -> Double {
+    let mask = 0 &- UInt64(unsafeBitCast(condition, to: UInt8.self))
+    return Double(bitPattern: (a.bitPattern & mask) | (b.bitPattern & ~mask))
+}
+
+extension Excursions {
     /// The smallest factor (≥ 1) by which `upper` and `lower` must both be
     /// multiplied so that the residuals, judged the way Nagios does (a
     /// problem is `runLength` consecutive rows beyond either limit that
@@ -352,46 +523,83 @@ extension Excursions {
     {
         let length = max(1, runLength)
         guard count >= length, upper > 0, lower > 0 else { return 1 }
-        // Each residual as a multiple of the limit on its side (0 = inside).
-        for i in 0..<count {
-            let x = r[i]
-            if x.isNaN {
-                q[i] = 0
-            } else if x > 0 {
-                q[i] = direction == .low ? 0 : x / upper
-            } else {
-                q[i] = direction == .high ? 0 : -x / lower
-            }
-        }
-        // In place: q[i] becomes the smallest of the run starting at i, i.e.
-        // the factor below which those `length` rows all alert.
+        let count = min(count, r.count)
+        guard count >= length else { return 1 }
         let runs = count - length + 1
+        if q.count < count { q.append(contentsOf: repeatElement(0, count: count - q.count)) }
+        if starts.count < runs { starts.append(contentsOf: repeatElement(0, count: runs - starts.count)) }
         var highest = 0.0
-        for i in 0..<runs {
-            var mn = q[i]
-            for j in (i + 1)..<(i + length) where q[j] < mn { mn = q[j] }
-            q[i] = mn
-            highest = max(highest, mn)
-        }
-        // A problem starts at run i for a factor f when q[i] > f ≥ q[i − 1]
-        // (i = 0: q[i] > f). Only f ≥ 1 is ever tried, so only the runs with
-        // q[i] > 1 and q[i] > q[i − 1] can start one: keep those pairs
-        // (previous in `starts`, own value in `q`, compacted in place).
         var pairs = 0
-        var previous = -Double.infinity
-        for i in 0..<runs {
-            let x = q[i]
-            if x > 1 && x > previous {
-                starts[pairs] = previous
-                q[pairs] = x
-                pairs += 1
+        r.withUnsafeBufferPointer { r in
+            q.withUnsafeMutableBufferPointer { q in
+                starts.withUnsafeMutableBufferPointer { starts in
+                    // Each residual as a multiple of the limit on its side
+                    // (0 = inside, NaN or a side `direction` ignores), without
+                    // a branch on the side (the compiler turns selects around
+                    // a division into branches, mispredicted on residuals,
+                    // whose signs are random): both `x / upper` and
+                    // `-x / lower` in one vector division; they have opposite
+                    // signs, so the larger is the one of x's side. A zero may
+                    // come out as +0 where it was −0: only its comparisons
+                    // with factors ≥ 1 matter.
+                    let limits = SIMD2<Double>(upper, lower)
+                    let watched = SIMD2<UInt64>(direction != .low ? ~0 : 0, direction != .high ? ~0 : 0)
+                    for i in 0..<count {
+                        let x = r[i]
+                        let ratios = SIMD2<Double>(x, -x) / limits
+                        let kept = unsafeBitCast(ratios, to: SIMD2<UInt64>.self) & watched
+                        let high = Double(bitPattern: kept[0])
+                        let low = Double(bitPattern: kept[1])
+                        let ratio = high > low ? high : low
+                        let present: UInt64 = x.isNaN ? 0 : ~0
+                        q[i] = Double(bitPattern: ratio.bitPattern & present)
+                    }
+                    // In place: q[i] becomes the smallest of the run starting
+                    // at i, i.e. the factor below which those `length` rows
+                    // all alert.
+                    // (The largest is kept in a local: a captured variable
+                    // would be stored and reloaded at every row.)
+                    @inline(__always) func runMinimum(_ length: Int) -> Double {
+                        let q = q
+                        var largest = 0.0
+                        for i in 0..<runs {
+                            var mn = q[i]
+                            for j in (i + 1)..<(i + length) {
+                                let y = q[j]
+                                mn = y < mn ? y : mn
+                            }
+                            q[i] = mn
+                            largest = max(largest, mn)
+                        }
+                        return largest
+                    }
+                    highest = length == 3 ? runMinimum(3) : runMinimum(length)
+                    // A problem starts at run i for a factor f when q[i] > f ≥
+                    // q[i − 1] (i = 0: q[i] > f). Only f ≥ 1 is ever tried, so
+                    // only the runs with q[i] > 1 and q[i] > q[i − 1] can start
+                    // one: keep those pairs (previous in `starts`, own value in
+                    // `q`, compacted in place).
+                    var previous = -Double.infinity
+                    for i in 0..<runs {
+                        let x = q[i]
+                        if x > 1 && x > previous {
+                            starts[pairs] = previous
+                            q[pairs] = x
+                            pairs += 1
+                        }
+                        previous = x
+                    }
+                }
             }
-            previous = x
         }
         func problems(_ factor: Double) -> Int {
-            var n = 0
-            for i in 0..<pairs where q[i] > factor && starts[i] <= factor { n += 1 }
-            return n
+            q.withUnsafeBufferPointer { q in
+                starts.withUnsafeBufferPointer { starts in
+                    var n = 0
+                    for i in 0..<pairs where q[i] > factor && starts[i] <= factor { n += 1 }
+                    return n
+                }
+            }
         }
         guard problems(1) > skip else { return 1 }
         // Bisection: `problems` falls (not strictly monotonically, but

@@ -122,8 +122,14 @@ public enum ConfigNumber {
             // profile make this path matter.
             var scale = 1.0
             for _ in 0..<decimals { scale *= 10 }
-            let rounded = (value * scale).rounded() / scale
+            let units = (value * scale).rounded()
+            let rounded = units / scale
             if rounded == 0 { return "0" }
+            // From 0.001 on (Swift spells smaller ones with an exponent)
+            // those digits are the digits of `units` with the point
+            // `decimals` places from the right: written directly, without
+            // the shortest-digits search of `description`.
+            if abs(rounded) >= 0.001 && abs(units) < 1e15 { return decimalText(Int64(units), decimals: decimals) }
             var s = rounded.description
             if s.hasSuffix(".0") { s.removeLast(2) }
             if !s.utf8.contains(UInt8(ascii: "e")) { return s }
@@ -134,6 +140,45 @@ public enum ConfigNumber {
             if s.hasSuffix(".") { s.removeLast() }
         }
         return s == "-0" ? "0" : s
+    }
+
+    /// `units / 10^decimals` in plain decimal notation without trailing
+    /// zeros (`123450, 2` → `1234.5`, `5, 3` → `0.005`), what
+    /// `Double.description` prints for that quotient once `.0` is dropped.
+    static func decimalText(_ units: Int64, decimals: Int) -> String {
+        // Digits from the right, then the sign.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { buffer in
+            var magnitude = units.magnitude
+            var end = 48
+            var trimming = true
+            var position = 0
+            // The fractional digits (trailing zeros dropped), then the point,
+            // then at least one integer digit.
+            while position < decimals {
+                let digit = UInt8(magnitude % 10)
+                magnitude /= 10
+                if !(trimming && digit == 0) {
+                    trimming = false
+                    end -= 1
+                    buffer[end] = UInt8(ascii: "0") + digit
+                }
+                position += 1
+            }
+            if !trimming {
+                end -= 1
+                buffer[end] = UInt8(ascii: ".")
+            }
+            repeat {
+                end -= 1
+                buffer[end] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if units < 0 {
+                end -= 1
+                buffer[end] = UInt8(ascii: "-")
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[end..<48]), as: UTF8.self)
+        }
     }
 
     /// A Nagios range alerting outside `low…high`: `low:high`, `~:high`,
@@ -236,6 +281,26 @@ extension String {
     /// Each character replaced by `table[ch]` when present (escaping for
     /// the generated formats: Nagios values, comments, HTML, profiles).
     func escaping(_ table: [Character: String]) -> String {
+        // Nothing to replace when the text is ASCII without any of the keys'
+        // bytes (a non-ASCII character could be canonically equivalent to a
+        // key, e.g. U+037E to `;`: those take the slow path).
+        var keyBytes: (UInt64, UInt64) = (0, 0)
+        var plain = true
+        for key in table.keys {
+            for byte in key.utf8 {
+                if byte >= 128 { plain = false } else if byte < 64 { keyBytes.0 |= 1 << UInt64(byte) } else {
+                    keyBytes.1 |= 1 << UInt64(byte - 64)
+                }
+            }
+        }
+        for byte in utf8 where plain {
+            let hit = byte >= 128 || (byte < 64 ? keyBytes.0 >> UInt64(byte) : keyBytes.1 >> UInt64(byte - 64)) & 1 != 0
+            if hit {
+                plain = false
+                break
+            }
+        }
+        if plain { return self }
         var out = ""
         out.reserveCapacity(utf8.count)
         for ch in self {

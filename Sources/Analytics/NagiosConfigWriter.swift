@@ -125,8 +125,11 @@ public enum NagiosConfigWriter {
     /// In object files `;` starts a comment unless written `\;`, and a
     /// value ends at the line's end.
     public static func escape(_ value: String) -> String {
-        value.escaping(singleLine.merging([";": "\\;"]) { $1 })
+        value.escaping(valueEscapes)
     }
+
+    /// Built once (merging at the call rebuilt it for every line).
+    private static let valueEscapes = singleLine.merging([";": "\\;"]) { $1 }
 
     /// Comment text on one line.
     static func comment(_ text: String) -> String { text.escaping(singleLine) }

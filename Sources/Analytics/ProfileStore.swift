@@ -75,7 +75,9 @@ public enum ProfileStore {
         guard case .thresholds = analysis.outcome else { return nil }
         let hours = analysis.profile?.buckets ?? []
         guard analysis.band != nil || hours.contains(where: { $0 != nil }) else { return nil }
-        var s = "vigil-profile \(formatVersion)\n"
+        var s = ""
+        s.reserveCapacity(512 + 48 * hours.count)
+        s += "vigil-profile \(formatVersion)\n"
         s += "host \(escape(analysis.id.host))\n"
         s += "service \(escape(analysis.id.service))\n"
         s += "label \(escape(analysis.id.label))\n"
@@ -97,9 +99,16 @@ public enum ProfileStore {
             s += "spike \(b.spikeHigh.map(ConfigNumber.render) ?? "-") \(b.spikeLow.map(ConfigNumber.render) ?? "-")\n"
         }
         if hours.count == TimeOfWeekProfile.bucketsPerWeek {
+            // Appended piece by piece (no interpolated temporary per line).
             for (h, band) in hours.enumerated() {
                 guard let band else { continue }
-                s += "hour \(h) \(band.warningRange ?? "-") \(band.criticalRange ?? "-")\n"
+                s += "hour "
+                s += String(h)
+                s += " "
+                s += band.warningRange ?? "-"
+                s += " "
+                s += band.criticalRange ?? "-"
+                s += "\n"
             }
         }
         return s + "end\n"
@@ -120,8 +129,12 @@ public enum ProfileStore {
     }
 
     static func escape(_ text: String) -> String {
-        text.escaping(["\\": "\\\\", "\n": "\\n", "\r": "\\r"])
+        text.escaping(escapes)
     }
+
+    /// Built once: a dictionary literal at the call would be rebuilt
+    /// (and its keys hashed) for every field of every profile.
+    private static let escapes: [Character: String] = ["\\": "\\\\", "\n": "\\n", "\r": "\\r"]
 }
 
 /// `mkdir -p`. The whole path is tried first: writing one profile per

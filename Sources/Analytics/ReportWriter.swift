@@ -270,8 +270,11 @@ public enum ReportWriter {
 
     /// Text for HTML element content and attribute values.
     public static func escape(_ text: String) -> String {
-        text.escaping(["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"])
+        text.escaping(escapes)
     }
+
+    /// Built once (a literal at the call is rebuilt for every cell).
+    private static let escapes: [Character: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"]
 }
 
 enum NumberFormatting {

@@ -173,6 +173,141 @@ public enum RobustStats {
         return (a, next)
     }
 
+    /// The q-quantile of `b[0..<count]` for short buffers (the day, hour
+    /// and hour-of-week medians), the same value as `quantile` and faster:
+    /// each quickselect level reads its range once and copies the values
+    /// below and above the pivot to the two ends of the other half of
+    /// `scratch` (no swaps, no second pass for the values equal to the
+    /// pivot, which end the search when the rank falls among them).
+    /// `scratch` must hold `2 × count` values. `b` is left as it was, except
+    /// when the result is 0 and the values hold a −0 (the sign of a zero
+    /// order statistic then depends on the algorithm's order), a NaN is met, `count` ≥ `sampledMinimum` or
+    /// `scratch` is too short: then `quantile` runs on `b` as before.
+    static func shortQuantile(_ b: UnsafeMutableBufferPointer<Double>, count n: Int, _ q: Double,
+                              scratch: UnsafeMutableBufferPointer<Double>) -> Double
+    {
+        guard n > 0 else { return .nan }
+        guard n < sampledMinimum, scratch.count >= 2 * n, let base = scratch.baseAddress else {
+            return quantile(b, count: n, q)
+        }
+        let pos = min(max(q, 0), 1) * Double(n - 1)
+        let k = Int(pos)
+        let frac = pos - Double(k)
+        let withNext = frac > 0 && k + 1 < n
+        // The current range is `src[lo..<hi]`; the rank searched is `k - offset`.
+        var src = UnsafeMutablePointer(mutating: UnsafePointer(b.baseAddress ?? base))
+        var dst = base
+        var spare = base + n
+        var lo = 0
+        var hi = n
+        var offset = 0
+        // The smallest value known to be above the current range (the
+        // pivots of the levels that went down to the lower part).
+        var above = Double.infinity
+        var first = true
+        // −0 in the values: only then can a zero result's sign depend on
+        // the order the selection visits them in.
+        var negativeZeros = 0
+        let negativeZero = (-0.0).bitPattern
+        var a = 0.0
+        var next = Double.infinity
+        while true {
+            let m = hi - lo
+            let r = k - offset
+            if m < 16 {
+                // Insertion sort of the short rest, in `dst`.
+                if first {
+                    for i in 0..<m {
+                        let x = src[i]
+                        if x.isNaN { return quantile(b, count: n, q) }
+                        negativeZeros &+= Int(unsafeBitCast(x.bitPattern == negativeZero, to: UInt8.self))
+                    }
+                }
+                for i in 0..<m {
+                    let x = src[lo + i]
+                    var j = i - 1
+                    while j >= 0 && dst[j] > x {
+                        dst[j + 1] = dst[j]
+                        j -= 1
+                    }
+                    dst[j + 1] = x
+                }
+                a = dst[r]
+                next = r + 1 < m ? dst[r + 1] : above
+                break
+            }
+            // Pivot: median of three (ninther for long ranges).
+            func median3(_ x: Double, _ y: Double, _ z: Double) -> Double { max(min(x, y), min(max(x, y), z)) }
+            let t: Double
+            if m >= 128 {
+                let e = m / 8
+                let p0 = median3(src[lo], src[lo + e], src[lo + 2 * e])
+                let p1 = median3(src[lo + 3 * e], src[lo + m / 2], src[lo + 5 * e])
+                let p2 = median3(src[lo + 6 * e], src[lo + 7 * e], src[hi - 1])
+                t = median3(p0, p1, p2)
+            } else {
+                t = median3(src[lo], src[lo + m / 2], src[hi - 1])
+            }
+            // Below to the front of `dst`, above to its back (from m − 1 down).
+            var below = 0
+            var over = 0
+            var equal = 0
+            let back = dst + (m - 1)
+            if first {
+                for i in lo..<hi {
+                    let x = src[i]
+                    dst[below] = x
+                    (back - over).pointee = x
+                    below &+= Int(unsafeBitCast(x < t, to: UInt8.self))
+                    over &+= Int(unsafeBitCast(x > t, to: UInt8.self))
+                    equal &+= Int(unsafeBitCast(x == t, to: UInt8.self))
+                    negativeZeros &+= Int(unsafeBitCast(x.bitPattern == negativeZero, to: UInt8.self))
+                }
+                // A NaN (in the values or as the pivot) is none of the three.
+                if below + over + equal != m { return quantile(b, count: n, q) }
+                first = false
+            } else {
+                for i in lo..<hi {
+                    let x = src[i]
+                    dst[below] = x
+                    (back - over).pointee = x
+                    below &+= Int(unsafeBitCast(x < t, to: UInt8.self))
+                    over &+= Int(unsafeBitCast(x > t, to: UInt8.self))
+                }
+            }
+            if r < below {
+                above = t
+                src = dst
+                lo = 0
+                hi = below
+            } else if r < m - over {
+                // The rank is among the values equal to the pivot.
+                a = t
+                if !withNext || r + 1 < m - over {
+                    next = t
+                } else if over > 0 {
+                    next = Double.infinity
+                    for i in (m - over)..<m {
+                        let x = dst[i]
+                        next = x < next ? x : next
+                    }
+                } else {
+                    next = above
+                }
+                break
+            } else {
+                offset += m - over
+                src = dst
+                lo = m - over
+                hi = m
+            }
+            // The next level writes to the other half of the scratch.
+            swap(&dst, &spare)
+        }
+        if negativeZeros > 0 && (a == 0 || (withNext && next == 0)) { return quantile(b, count: n, q) }
+        return withNext ? a + (next - a) * frac : a
+    }
+
     /// The median of `buffer[0..<count]` (reorders it).
     public static func median(_ buffer: inout [Double], count: Int) -> Double {
         quantile(&buffer, count: count, 0.5)

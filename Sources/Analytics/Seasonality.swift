@@ -64,10 +64,16 @@ enum Seasonality {
                                 bucketsFrom: Int, c: LearnerConfiguration, flat: Offsets) -> Offsets
     {
         // Deviations grouped by hour-of-week bucket (counting sort).
+        // The buckets come in runs (an hour of steps): each run is counted
+        // and copied with its own counter and write position in registers
+        // instead of incrementing `counts[b]` / `fill[b]` in memory at every
+        // value (a chain of dependent stores on the same slot).
         var counts = [Int](repeating: 0, count: 169)
         for k in 0..<blocks.count where !dayMedian[k].isNaN {
-            for i in blocks[k] where !v[i].isNaN {
-                counts[Int(bk[i - bucketsFrom]) + 1] += 1
+            forEachBucketRun(bk, blocks[k], from: bucketsFrom) { b, run in
+                var n = 0
+                for i in run { n &+= v[i].isNaN ? 0 : 1 }
+                counts[b + 1] += n
             }
         }
         for b in 0..<168 { counts[b + 1] += counts[b] }
@@ -81,14 +87,17 @@ enum Seasonality {
         var lastDay = [Int](repeating: -1, count: 168)
         for k in 0..<blocks.count where !dayMedian[k].isNaN {
             let median = dayMedian[k]
-            for i in blocks[k] where !v[i].isNaN {
-                let b = Int(bk[i - bucketsFrom])
-                g[fill[b]] = v[i] - median
-                fill[b] += 1
-                if lastDay[b] != k {
+            forEachBucketRun(bk, blocks[k], from: bucketsFrom) { b, run in
+                var p = fill[b]
+                for i in run where !v[i].isNaN {
+                    g[p] = v[i] - median
+                    p += 1
+                }
+                if p > fill[b] && lastDay[b] != k {
                     lastDay[b] = k
                     daysInBucket[b] += 1
                 }
+                fill[b] = p
             }
         }
         // Hour of day: the seven buckets of one hour together.
@@ -132,10 +141,13 @@ enum Seasonality {
             for k in 0..<blocks.count where !dayMedian[k].isNaN {
                 let median = dayMedian[k]
                 let shift = dayShift[k]
-                for i in blocks[k] where !v[i].isNaN {
-                    let b = Int(bk[i - bucketsFrom])
-                    a[fill[b]] = v[i] - median + shift
-                    fill[b] += 1
+                forEachBucketRun(bk, blocks[k], from: bucketsFrom) { b, run in
+                    var p = fill[b]
+                    for i in run where !v[i].isNaN {
+                        a[p] = v[i] - median + shift
+                        p += 1
+                    }
+                    fill[b] = p
                 }
             }
             for b in 0..<168 {
@@ -167,6 +179,22 @@ enum Seasonality {
             return Offsets(offsets: offsets, daily: true, weekly: false)
         }
         return flat
+    }
+
+    /// Calls `body(bucket, run)` for each maximal run of indices of `range`
+    /// whose buckets (`bk[i - from]`) are the same, in order.
+    @inline(__always)
+    private static func forEachBucketRun(_ bk: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, from: Int,
+                                         _ body: (Int, Range<Int>) -> Void)
+    {
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let b = bk[i - from]
+            var j = i + 1
+            while j < range.upperBound && bk[j - from] == b { j += 1 }
+            body(Int(b), i..<j)
+            i = j
+        }
     }
 
     /// MAD of the bucketed deviations after subtracting `offset(bucket)`.
@@ -204,20 +232,37 @@ enum Seasonality {
         var below = 0
         var largestBelow = -Double.infinity
         var smallestOther = Double.infinity
+        // Without a branch (about half the deviations are below the
+        // threshold, in no predictable order), and with two sets of
+        // extremes for alternate deviations so that the two dependency
+        // chains of `max`/`min` overlap. Deviations are ≥ +0 (`abs`), so
+        // the extremes do not depend on the order they are met in; a NaN
+        // is never below and never smaller.
+        var largest = (-Double.infinity, -Double.infinity)
+        var smallest = (Double.infinity, Double.infinity)
+        @inline(__always) func visit(_ d: Double, _ largestBelow: inout Double, _ smallestOther: inout Double) -> Int {
+            let isBelow = d < threshold
+            let belowCandidate = bitSelect(isBelow, d, -.infinity)
+            let otherCandidate = bitSelect(isBelow, .infinity, d)
+            largestBelow = belowCandidate > largestBelow ? belowCandidate : largestBelow
+            smallestOther = otherCandidate < smallestOther ? otherCandidate : smallestOther
+            return Int(unsafeBitCast(isBelow, to: UInt8.self))
+        }
         for b in 0..<168 {
             let o = offset(b)
-            for j in starts[b]..<starts[b + 1] {
-                // The deviation exactly as `RobustStats.mad` forms it.
-                let d = abs(g[j] - o - 0)
-                if d < threshold {
-                    below += 1
-                    largestBelow = d > largestBelow ? d : largestBelow
-                } else {
-                    smallestOther = d < smallestOther ? d : smallestOther
-                }
+            var j = starts[b]
+            let end = starts[b + 1]
+            // The deviation exactly as `RobustStats.mad` forms it.
+            while j + 2 <= end {
+                below &+= visit(abs(g[j] - o - 0), &largest.0, &smallest.0)
+                below &+= visit(abs(g[j + 1] - o - 0), &largest.1, &smallest.1)
+                j += 2
             }
-            n += starts[b + 1] - starts[b]
+            if j < end { below &+= visit(abs(g[j] - o - 0), &largest.0, &smallest.0) }
+            n += end - starts[b]
         }
+        largestBelow = max(largest.0, largest.1)
+        smallestOther = min(smallest.0, smallest.1)
         guard n > 0 else { return false }
         let pos = 0.5 * Double(n - 1)
         let k = Int(pos)

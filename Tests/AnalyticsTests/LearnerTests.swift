@@ -205,6 +205,29 @@ import Testing
                                         skip: 2, scratch: &scratch, starts: &starts) == 1)
     }
 
+    /// The one-pass excursion limits equal the two one-side passes, for
+    /// every run length (the short ones use the register path), with
+    /// NaN, zeros and runs of each sign.
+    @Test(arguments: [1, 2, 3, 4, 5, 7])
+    func excursionLimitsMatchOneSidedPasses(runLength: Int) {
+        var noise = Synthetic.Noise(seed: UInt64(40 + runLength))
+        let r: [Double] = (0..<5000).map { i in
+            let u = noise.uniform()
+            if u < 0.02 { return .nan }
+            if u < 0.05 { return 0 }
+            return noise.gaussian() + (i % 700 < 20 ? 4 : 0) - (i % 900 < 15 ? 5 : 0)
+        }
+        for skip in [0, 3, 40] {
+            var a: [Double] = []
+            var b: [Double] = []
+            let both = Excursions.limits(r, count: r.count, runLength: runLength, skip: skip, scratch: &a, &b)
+            let up = Excursions.limit(r, count: r.count, runLength: runLength, upward: true, skip: skip, scratch: &a)
+            let down = Excursions.limit(r, count: r.count, runLength: runLength, upward: false, skip: skip, scratch: &a)
+            #expect(both.up.bitPattern == up.bitPattern)
+            #expect(both.down.bitPattern == down.bitPattern)
+        }
+    }
+
     @Test func levelShiftIsFollowedAfterADay() throws {
         var noise = Synthetic.Noise(seed: 8)
         // 100 for 10 days, then 300 for the last 3.

@@ -38,6 +38,54 @@ struct ConfigNamingTests {
         #expect(ConfigNumber.render(c.0) == c.1)
     }
 
+    /// The digit writer gives what the `Double.description` spelling gave
+    /// (the previous implementation, kept here as the oracle) on numbers of
+    /// every magnitude, including halves that round up a decade.
+    @Test func numbersMatchTheDescriptionSpelling() {
+        func described(_ value: Double) -> String {
+            let magnitude = abs(value)
+            var decimals = 5
+            var m = magnitude
+            while m >= 10 && decimals > 0 { m /= 10; decimals -= 1 }
+            while m < 1 && decimals < 20 { m *= 10; decimals += 1 }
+            var scale = 1.0
+            for _ in 0..<decimals { scale *= 10 }
+            let rounded = (value * scale).rounded() / scale
+            if rounded == 0 { return "0" }
+            var s = rounded.description
+            if s.hasSuffix(".0") { s.removeLast(2) }
+            return s
+        }
+        var noise = Synthetic.Noise(seed: 77)
+        var checked = 0
+        for i in 0..<200_000 {
+            let exponent = Double(i % 10) - 3  // 0.001 … 1e6
+            var v = (1 + noise.uniform() * 9) * pow(10, exponent)
+            if i % 7 == 0 { v = (v * 1000).rounded() / 1000 }
+            if i % 11 == 0 { v = (v * 100).rounded(.down) / 100 + 0.005 }
+            if i % 2 == 0 { v = -v }
+            guard abs(v) >= 0.001, abs(v) < 1e6 else { continue }
+            let old = described(v)
+            guard !old.contains("e") else { continue }
+            #expect(ConfigNumber.render(v) == old, "\(v)")
+            checked += 1
+        }
+        #expect(checked > 150_000)
+        for v in [0.001, 0.0010000004, 999999.4, 99999.95, 9.999995, 0.00999999, 1, 10, 100, 0.1, 0.5] {
+            #expect(ConfigNumber.render(v) == described(v))
+            #expect(ConfigNumber.render(-v) == described(-v))
+        }
+    }
+
+    @Test func escapingTakesTheFastPathOnlyWhenNothingChanges() {
+        #expect(NagiosConfigWriter.escape("plain value 1:9") == "plain value 1:9")
+        #expect(NagiosConfigWriter.escape("a;b\nc") == "a\\;b c")
+        #expect(NagiosConfigWriter.escape("a\u{037E}b") == "a\\;b")  // Greek question mark ≡ ";"
+        #expect(NagiosConfigWriter.escape("x\r\ny") == "x y")
+        #expect(ReportWriter.escape("<a href='x'>&</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;")
+        #expect(ReportWriter.escape("Über") == "Über")
+    }
+
     @Test func ranges() {
         #expect(ThresholdBand(warningHigh: 3, criticalHigh: 5).warningRange == "~:3")
         #expect(ThresholdBand(warningLow: 2, criticalLow: 1).criticalRange == "1:")

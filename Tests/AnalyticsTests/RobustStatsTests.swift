@@ -1,5 +1,8 @@
 import Testing
 @testable import Analytics
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite struct RobustStatsTests {
     /// Quantiles by quickselect agree with a full sort (NumPy's "linear" method).
@@ -15,6 +18,36 @@ import Testing
             let expected = sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - Double(lo))
             var buffer = values
             #expect(abs(RobustStats.quantile(&buffer, count: count, q) - expected) < 1e-9)
+        }
+    }
+
+    /// The short-buffer selection gives bit for bit what `quantile` gives
+    /// (ties, signed zeros, every length below the sampled path; with a
+    /// NaN both hand over to the same in-place selection, which does not
+    /// support NaN).
+    @Test(arguments: [1, 2, 3, 7, 15, 16, 17, 36, 127, 128, 252, 288, 1023])
+    func shortQuantileMatchesQuantile(count: Int) {
+        var noise = Synthetic.Noise(seed: UInt64(100 + count))
+        let shapes: [[Double]] = [
+            (0..<count).map { _ in noise.gaussian() },
+            (0..<count).map { _ in (noise.uniform() * 6).rounded() },  // many ties
+            (0..<count).map { i in Double(i) },                       // sorted
+            (0..<count).map { i in Double(count - i) },               // falling
+            (0..<count).map { i in sin(Double(i) / 20) * 3 },         // a cycle
+            (0..<count).map { _ in noise.uniform() < 0.5 ? 0.0 : -0.0 },  // signed zeros
+            (0..<count).map { _ in noise.uniform() < 0.3 ? -0.0 : (noise.uniform() < 0.5 ? 0 : 1) },
+        ]
+        var scratch = [Double](repeating: 0, count: 2 * count)
+        for values in shapes {
+            for q in [0.0, 0.01, 0.25, 0.5, 0.75, 0.99, 1.0] {
+                var expected = values
+                let old = RobustStats.quantile(&expected, count: count, q)
+                var buffer = values
+                let new = buffer.withUnsafeMutableBufferPointer { b in
+                    scratch.withUnsafeMutableBufferPointer { s in RobustStats.shortQuantile(b, count: count, q, scratch: s) }
+                }
+                #expect(new.bitPattern == old.bitPattern || (new.isNaN && old.isNaN), "q \(q) of \(values.prefix(8))")
+            }
         }
     }
 
