@@ -128,7 +128,7 @@ public enum CheckApt {
     }
 
     public static func main(_ arguments: [String]) -> Never {
-        PluginMain.run(info) { () throws(PluginError) in try configure(arguments).run(check) }
+        PluginMain.run(info) { () throws(PluginError) in try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run(check) }
     }
 
     /// Runs apt-get (or reads --input-file) and judges what it printed.

@@ -80,7 +80,7 @@ public enum CheckCluster {
     }
 
     public static func main(_ arguments: [String]) -> Never {
-        PluginMain.run(info) { () throws(PluginError) in try run(arguments) }
+        PluginMain.run(info) { () throws(PluginError) in try run(ExtraOpts.expanded(arguments, plugin: info.name)) }
     }
 
     /// The whole plugin: it reads nothing but its arguments.

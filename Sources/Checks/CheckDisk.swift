@@ -134,7 +134,7 @@ public enum CheckDisk {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try run(arguments, probe: LiveFilesystemProbe(), armTimeout: true)
+            try run(ExtraOpts.expanded(arguments, plugin: info.name), probe: LiveFilesystemProbe(), armTimeout: true)
         }
     }
 

@@ -61,7 +61,7 @@ public enum CheckLoad {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try configure(arguments).run { config throws(PluginError) in
+            try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run { config throws(PluginError) in
                 let load: LoadAverage
                 do throws(SystemError) { load = try LoadAverage.read(.live) } catch { throw .unknown(error.description) }
                 let cpus = config.perCPU ? (CPUCount.online(.live) ?? sysconf(Int32(_SC_NPROCESSORS_ONLN))) : nil

@@ -65,7 +65,7 @@ public enum CheckNagios {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try configure(arguments).run { (config: Configuration) throws(PluginError) in
+            try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run { (config: Configuration) throws(PluginError) in
                 Timeout.arm(seconds: config.timeout, state: .critical)
                 let measured = try measure(config)
                 Timeout.disarm()

@@ -184,7 +184,7 @@ public enum CheckProcs {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try configure(arguments).run { config throws(PluginError) in
+            try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run { config throws(PluginError) in
                 let me = Identity.current()
                 Timeout.arm(seconds: config.timeoutSeconds, state: config.timeoutState)
                 let input = try readInput(config)

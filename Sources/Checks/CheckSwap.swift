@@ -71,7 +71,7 @@ public enum CheckSwap {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try configure(arguments).run { config throws(PluginError) in
+            try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run { config throws(PluginError) in
                 let swap: SwapInfo
                 do throws(SystemError) { swap = try SwapInfo.read(.live) } catch { throw .unknown(error.description) }
                 return evaluate(swap, config)

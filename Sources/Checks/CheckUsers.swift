@@ -45,7 +45,7 @@ public enum CheckUsers {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try configure(arguments).run { config in
+            try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run { config in
                 let users = Utmp.read(.live).reduce(0) { $0 + ($1.isUserProcess ? 1 : 0) }
                 return .result(evaluate(users: users, config))
             }
