@@ -19,6 +19,9 @@ public enum CheckCluster {
         itself.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -s, --service
             The members are services: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
             (the default).

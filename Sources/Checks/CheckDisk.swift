@@ -25,6 +25,9 @@ public enum CheckDisk {
         in bytes for graphing.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -w, --warning=LIMIT
          -c, --critical=LIMIT
             Alert when the free space is at or below LIMIT: a number of units

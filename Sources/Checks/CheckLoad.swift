@@ -16,6 +16,9 @@ public enum CheckLoad {
         compares each with its own warning and critical limit.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -w, --warning=WLOAD1[,WLOAD5[,WLOAD15]]
             WARNING when a load average is above its limit. One value sets
             all three limits; two values set the 1-minute limit and the

@@ -22,6 +22,9 @@ public enum CheckProcs {
         age instead and reports how many are beyond the ranges.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -w, --warning=RANGE
             WARNING when the metric is outside RANGE (N means above N,
             N: below N, @A:B inside A..B).

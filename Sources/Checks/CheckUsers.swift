@@ -13,6 +13,9 @@ public enum CheckUsers {
         with thresholds.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -w, --warning=RANGE
             WARNING when the count is outside RANGE (a plain number N means
             more than N users).
