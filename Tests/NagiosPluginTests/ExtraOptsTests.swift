@@ -59,6 +59,8 @@ struct ExtraOptsTests {
         #expect(try ini("[other]\nwarning=1\n") == nil)
         #expect(try ini("[check_load]\n# only a comment\n[x]\na=b\n") == nil)
         #expect(try ini("") == nil)
+        // 2.3.3 compares fgetc's byte with a signed char: a non-ASCII name never matches.
+        #expect(try ini("[\u{E4}]\na=b\n", "\u{E4}") == nil)
     }
 
     @Test(arguments: ["warning=5\n[check_load]\ncritical=10\n", "[check_load]\npercpu\n", "[check_load]\n=x\n",
