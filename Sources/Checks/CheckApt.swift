@@ -18,6 +18,9 @@ public enum CheckApt {
         --packages-warning of them, OK otherwise.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -t, --timeout=SECONDS
             Give up after this many seconds (default: 10). An update (-u) may
             need more.
@@ -128,7 +131,7 @@ public enum CheckApt {
     }
 
     public static func main(_ arguments: [String]) -> Never {
-        PluginMain.run(info) { () throws(PluginError) in try configure(arguments).run(check) }
+        PluginMain.run(info) { () throws(PluginError) in try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run(check) }
     }
 
     /// Runs apt-get (or reads --input-file) and judges what it printed.

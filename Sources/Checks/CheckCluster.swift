@@ -19,6 +19,9 @@ public enum CheckCluster {
         itself.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -s, --service
             The members are services: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
             (the default).
@@ -80,7 +83,7 @@ public enum CheckCluster {
     }
 
     public static func main(_ arguments: [String]) -> Never {
-        PluginMain.run(info) { () throws(PluginError) in try run(arguments) }
+        PluginMain.run(info) { () throws(PluginError) in try run(ExtraOpts.expanded(arguments, plugin: info.name)) }
     }
 
     /// The whole plugin: it reads nothing but its arguments.

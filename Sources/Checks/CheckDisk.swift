@@ -25,6 +25,9 @@ public enum CheckDisk {
         in bytes for graphing.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -w, --warning=LIMIT
          -c, --critical=LIMIT
             Alert when the free space is at or below LIMIT: a number of units
@@ -134,7 +137,7 @@ public enum CheckDisk {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try run(arguments, probe: LiveFilesystemProbe(), armTimeout: true)
+            try run(ExtraOpts.expanded(arguments, plugin: info.name), probe: LiveFilesystemProbe(), armTimeout: true)
         }
     }
 

@@ -16,6 +16,9 @@ public enum CheckLoad {
         compares each with its own warning and critical limit.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -w, --warning=WLOAD1[,WLOAD5[,WLOAD15]]
             WARNING when a load average is above its limit. One value sets
             all three limits; two values set the 1-minute limit and the
@@ -61,7 +64,7 @@ public enum CheckLoad {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try configure(arguments).run { config throws(PluginError) in
+            try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run { config throws(PluginError) in
                 let load: LoadAverage
                 do throws(SystemError) { load = try LoadAverage.read(.live) } catch { throw .unknown(error.description) }
                 let cpus = config.perCPU ? (CPUCount.online(.live) ?? sysconf(Int32(_SC_NPROCESSORS_ONLN))) : nil

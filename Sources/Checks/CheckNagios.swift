@@ -16,6 +16,9 @@ public enum CheckNagios {
         file must have been updated within the given number of minutes.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -F, --filename=FILE
             The status file Nagios writes (status_file in nagios.cfg, e.g.
             /var/lib/nagios4/status.dat; the old status.log works too).
@@ -65,7 +68,7 @@ public enum CheckNagios {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try configure(arguments).run { (config: Configuration) throws(PluginError) in
+            try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run { (config: Configuration) throws(PluginError) in
                 Timeout.arm(seconds: config.timeout, state: .critical)
                 let measured = try measure(config)
                 Timeout.disarm()

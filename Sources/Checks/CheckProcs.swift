@@ -22,6 +22,9 @@ public enum CheckProcs {
         age instead and reports how many are beyond the ranges.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -w, --warning=RANGE
             WARNING when the metric is outside RANGE (N means above N,
             N: below N, @A:B inside A..B).
@@ -184,7 +187,7 @@ public enum CheckProcs {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try configure(arguments).run { config throws(PluginError) in
+            try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run { config throws(PluginError) in
                 let me = Identity.current()
                 Timeout.arm(seconds: config.timeoutSeconds, state: config.timeoutState)
                 let input = try readInput(config)

@@ -12,6 +12,9 @@ public enum CheckSwap {
         is cached in memory counts as free) and compares it with limits.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -w, --warning=BYTES | PERCENT%
             WARNING when at most BYTES bytes, or at most PERCENT percent of
             the total, is free.
@@ -71,7 +74,7 @@ public enum CheckSwap {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try configure(arguments).run { config throws(PluginError) in
+            try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run { config throws(PluginError) in
                 let swap: SwapInfo
                 do throws(SystemError) { swap = try SwapInfo.read(.live) } catch { throw .unknown(error.description) }
                 return evaluate(swap, config)

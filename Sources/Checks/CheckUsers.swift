@@ -13,6 +13,9 @@ public enum CheckUsers {
         with thresholds.
         """,
         options: """
+         --extra-opts=[section][@file]
+            Read options from an ini file: the section (default: the plugin's
+            name) of the file (default: the first of the standard places).
          -w, --warning=RANGE
             WARNING when the count is outside RANGE (a plain number N means
             more than N users).
@@ -45,7 +48,7 @@ public enum CheckUsers {
 
     public static func main(_ arguments: [String]) -> Never {
         PluginMain.run(info) { () throws(PluginError) in
-            try configure(arguments).run { config in
+            try configure(ExtraOpts.expanded(arguments, plugin: info.name)).run { config in
                 let users = Utmp.read(.live).reduce(0) { $0 + ($1.isUserProcess ? 1 : 0) }
                 return .result(evaluate(users: users, config))
             }

@@ -58,6 +58,21 @@ struct CheckLoadTests {
         #expect(throws: PluginError.state(.unknown, c.1)) { try CheckLoad.configure(c.0) }
     }
 
+    /// What `main` hands to `configure` for `--extra-opts`: the ini options
+    /// first, so the command line's -w wins and the file's -c stays.
+    @Test func extraOptsGoBeforeTheCommandLine() throws {
+        let ini = "[check_load]\nwarning=5\ncritical=10,9,8\n[other]\nwarning=1\n"
+        let env = ExtraOpts.Environment(variable: { _ in nil }, exists: { _ in false },
+                                        read: { _ in .success(Array(ini.utf8)) })
+        let args = try ExtraOpts.expand(["-w", "7", "--extra-opts=@x.ini"], section: CheckLoad.info.name, environment: env)
+        #expect(args == ["--warning=5", "--critical=10,9,8", "-w", "7"])
+        let c = try config(args)
+        #expect(c.warning == [7, 7, 7] && c.critical == [10, 9, 8])
+        #expect(throws: ExtraOptsError.invalidSection(section: "nope", file: "x.ini")) {
+            try ExtraOpts.expand(["--extra-opts=nope@x.ini"], section: CheckLoad.info.name, environment: env)
+        }
+    }
+
     @Test func helpAndVersion() throws {
         #expect(try CheckLoad.configure(["-V"]) == .exit(.text(CheckLoad.info.versionLine, .unknown)))
         guard case .exit(.text(let help, .unknown)) = try CheckLoad.configure(["-w", "1", "--help"]) else {
