@@ -43,6 +43,8 @@ public struct BacktestConfiguration: Sendable, Hashable {
     public var latchLength = SpikeLatch.defaultLength
     /// CRITICAL is held while the values stay non-OK (`SpikeLatch.holdsCritical`).
     public var holdCritical = SpikeLatch.defaultHoldsCritical
+    /// OK checks after a problem that still report it (`SpikeLatch.recoveryChecks`).
+    public var recoveryChecks = SpikeLatch.defaultRecoveryChecks
 
     public init() {}
 }
@@ -68,7 +70,8 @@ public enum Backtest {
         var workspace = LearnerWorkspace()
         let id = MetricID(host: "backtest", service: "", label: "value")
         var analysis: MetricAnalysis? = nil
-        var latch = SpikeLatch(factor: c.spikeFactor, length: c.latchLength, holdsCritical: c.holdCritical)
+        var latch = SpikeLatch(factor: c.spikeFactor, length: c.latchLength, holdsCritical: c.holdCritical,
+                               recoveryChecks: c.recoveryChecks)
         var nextLearn = nextMoment(after: first.time, c)
         for (i, row) in rows.enumerated() {
             if row.time >= nextLearn {

@@ -24,6 +24,11 @@ extension BaselineProfile {
 ///     vigil-baseline-state 1
 ///     spike CHECKS_AGO TIME STATUS VALUE LIMIT LABEL
 ///     critical CHECKS_AGO TIME STATUS VALUE LIMIT LABEL
+///     problem OK_CHECKS TIME STATUS VALUE LIMIT LABEL
+///     run N LABEL
+///
+/// (`problem`: the hard problem whose recovery is held, with the OK checks
+/// since; `run`: the non-OK checks in a row.)
 ///
 /// STATUS is the exit code (2 = CRITICAL); LABEL is the rest of the line
 /// (`\` written `\\`, a line break `\n`). A missing file is an empty state;
@@ -35,13 +40,18 @@ public enum BaselineLatchState {
     public struct Memory: Sendable, Hashable {
         public var spike: SpikeLatch.Spike?
         public var criticalSince: SpikeLatch.Spike?
+        public var problem: SpikeLatch.Spike?
+        public var nonOKRun: Int
 
-        public init(spike: SpikeLatch.Spike? = nil, criticalSince: SpikeLatch.Spike? = nil) {
+        public init(spike: SpikeLatch.Spike? = nil, criticalSince: SpikeLatch.Spike? = nil,
+                    problem: SpikeLatch.Spike? = nil, nonOKRun: Int = 0) {
             self.spike = spike
             self.criticalSince = criticalSince
+            self.problem = problem
+            self.nonOKRun = nonOKRun
         }
 
-        public var isEmpty: Bool { spike == nil && criticalSince == nil }
+        public var isEmpty: Bool { spike == nil && criticalSince == nil && problem == nil && nonOKRun == 0 }
     }
 
     public static func parse(_ text: String) -> [String: Memory] {
@@ -50,15 +60,28 @@ public enum BaselineLatchState {
         guard lines.first.map({ $0 == Substring(header) }) == true else { return [:] }
         lines = lines.dropFirst()
         for line in lines {
+            if line.hasPrefix("run ") {
+                let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+                guard parts.count == 3, let n = Int(parts[1]), n >= 0 else { return [:] }
+                let label = BaselineProfile.unescape(parts[2])
+                var m = result[label] ?? Memory()
+                m.nonOKRun = n
+                result[label] = m
+                continue
+            }
             let parts = line.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
-            guard parts.count == 7, parts[0] == "spike" || parts[0] == "critical", let ago = Int(parts[1]), ago >= 0,
+            guard parts.count == 7, parts[0] == "spike" || parts[0] == "critical" || parts[0] == "problem", let ago = Int(parts[1]), ago >= 0,
                 let time = Int64(parts[2]), let code = Int32(parts[3]), let status = Status(rawValue: code),
                 let value = NumberFormat.parseStrict(parts[4]), let limit = NumberFormat.parseStrict(parts[5])
             else { return [:] }
             let entry = SpikeLatch.Spike(time: time, value: value, status: status, limit: limit, checksAgo: ago)
             let label = BaselineProfile.unescape(parts[6])
             var m = result[label] ?? Memory()
-            if parts[0] == "spike" { m.spike = entry } else { m.criticalSince = entry }
+            switch parts[0] {
+            case "spike": m.spike = entry
+            case "critical": m.criticalSince = entry
+            default: m.problem = entry
+            }
             result[label] = m
         }
         return result
@@ -70,11 +93,12 @@ public enum BaselineLatchState {
             guard let m = memories[label] else { continue }
             let escaped = label.replacingAll("\\", with: "\\\\").replacingAll("\n", with: "\\n")
                 .replacingAll("\r", with: "\\r")
-            for (key, entry) in [("spike", m.spike), ("critical", m.criticalSince)] {
+            for (key, entry) in [("spike", m.spike), ("critical", m.criticalSince), ("problem", m.problem)] {
                 guard let p = entry else { continue }
                 s += "\(key) \(p.checksAgo) \(p.time) \(p.status.rawValue) \(NumberFormat.shortest(p.value)) "
                 s += "\(NumberFormat.shortest(p.limit)) \(escaped)\n"
             }
+            if m.nonOKRun > 0 { s += "run \(m.nonOKRun) \(escaped)\n" }
         }
         return s
     }

@@ -18,15 +18,16 @@ import NagiosPlugin
 /// Both judge with the shared `SpikeLatch` (the evaluator the analytics
 /// backtest scores): one value far beyond the critical limit keeps the
 /// result CRITICAL for the next `--latch` checks, so that Nagios reaches a
-/// hard state, and a CRITICAL is held until a check is OK. RRD mode looks
+/// hard state, a CRITICAL is held until a check is OK, and a hard problem
+/// ends only after `--recovery` + 1 OK checks in a row. RRD mode looks
 /// back over the RRD's last rows; wrapping mode remembers both in
 /// `--state-file`.
 public enum CheckBaseline {
     public static let info = PluginInfo(
         name: "check_baseline",
         usage: """
-         check_baseline -p PROFILE [-p PROFILE…] [-b] [-s STATEFILE] [-l N] [-k K] [-T TIME] [-t timeout] -- /path/to/plugin [args…]
-         check_baseline -p PROFILE [-r RRD] [-d DS] [-D ADDRESS] [-a SECONDS] [-l N] [-k K] [-T TIME]
+         check_baseline -p PROFILE [-p PROFILE…] [-b] [-s STATEFILE] [-l N] [-k K] [-R N] [-T TIME] [-t timeout] -- /path/to/plugin [args…]
+         check_baseline -p PROFILE [-r RRD] [-d DS] [-D ADDRESS] [-a SECONDS] [-l N] [-k K] [-R N] [-T TIME]
         """,
         description: """
         Compares a metric with the band that is normal for this hour of the
@@ -70,6 +71,11 @@ public enum CheckBaseline {
          -n, --no-hold
             Do not hold CRITICAL while the value stays outside the warning
             limits (by default a CRITICAL ends only with an OK check).
+         -R, --recovery=N
+            After a hard problem (--latch + 1 checks in a row not OK), the next
+            N OK checks still report it: the problem ends at the N+1-th OK
+            check in a row, so a value crossing a limit back and forth is one
+            problem (default: \(SpikeLatch.defaultRecoveryChecks); 0 turns it off).
          -T, --time=UNIXTIME
             Judge as if it were this time (default: now).
         """,
@@ -94,6 +100,7 @@ public enum CheckBaseline {
         OptionSpec("a", "max-age", .required), OptionSpec("T", "time", .required),
         OptionSpec("s", "state-file", .required), OptionSpec("l", "latch", .required),
         OptionSpec("k", "spike-factor", .required), OptionSpec("n", "no-hold"),
+        OptionSpec("R", "recovery", .required),
     ], stopAtFirstOperand: true)
 
     public struct Configuration: Sendable, Equatable {
@@ -111,6 +118,7 @@ public enum CheckBaseline {
         public var latchLength = SpikeLatch.defaultLength
         public var spikeFactor = SpikeLatch.defaultFactor
         public var holdCritical = SpikeLatch.defaultHoldsCritical
+        public var recoveryChecks = SpikeLatch.defaultRecoveryChecks
         /// The wrapped plugin and its arguments; empty in RRD mode.
         public var command: [String] = []
     }
@@ -182,6 +190,11 @@ public enum CheckBaseline {
                 }
                 config.spikeFactor = v
             case "no-hold": config.holdCritical = false
+            case "recovery":
+                guard let v = Int(value), v >= 0, v <= 1000 else {
+                    throw .usage("--recovery must be a number of checks (0-1000) - \(value)")
+                }
+                config.recoveryChecks = v
             default: break
             }
         }
@@ -216,6 +229,11 @@ public enum CheckBaseline {
         public var latchedBy: SpikeLatch.Spike?
         /// The start of a CRITICAL held while this value is only WARNING.
         public var heldSince: SpikeLatch.Spike?
+        /// The hard problem still reported although this check is OK
+        /// (`--recovery`); its `checksAgo` counts the OK checks so far.
+        public var recoveringFrom: SpikeLatch.Spike?
+        /// OK checks a hard problem is held for (`--recovery`).
+        public var recoveryChecks = 0
         /// Checks an extreme value is held for (the latch length).
         public var latchLength = 0
         /// The profile's UTC offset, for the spike's time of day.
@@ -259,6 +277,12 @@ public enum CheckBaseline {
                 return "\(label) is \(ownText); critical since \(BaselineProfile.minuteText(h.time, utcOffsetSeconds: utcOffsetSeconds)) "
                     + "(\(NumberFormat.shortest(h.value) + uom), \(ago)) and not back within \(band.warning ?? "the band") since"
             }
+            if let p = recoveringFrom {
+                let needed = recoveryChecks + 1
+                return "\(label) is \(ownText); \(p.status == .critical ? "critical" : "warning") until "
+                    + "\(BaselineProfile.minuteText(p.time, utcOffsetSeconds: utcOffsetSeconds)) "
+                    + "(\(NumberFormat.shortest(p.value) + uom)), ends after \(needed) OK checks in a row (\(p.checksAgo) so far)"
+            }
             if let s = spike, s.checksAgo == 0, latchLength > 0 {
                 let held = latchLength == 1 ? "the next check" : "the next \(latchLength) checks"
                 return "\(label) is \(ownText); extreme, held for \(held)"
@@ -295,6 +319,8 @@ public enum CheckBaseline {
         j.status = verdict.status
         j.latchedBy = verdict.latchedBy
         j.heldSince = verdict.heldSince
+        j.recoveringFrom = verdict.recoveringFrom
+        j.recoveryChecks = latch.recoveryChecks
         j.spike = latch.spike
         return j
     }
@@ -338,12 +364,15 @@ public enum CheckBaseline {
             let memory = saved[profile.label]
             var latch = SpikeLatch(factor: config.spikeFactor, length: config.stateFile == nil ? 0 : config.latchLength,
                                    holdsCritical: config.stateFile != nil && config.holdCritical,
-                                   spike: memory?.spike, criticalSince: memory?.criticalSince)
+                                   spike: memory?.spike, criticalSince: memory?.criticalSince,
+                                   recoveryChecks: config.stateFile == nil ? 0 : config.recoveryChecks,
+                                   problem: memory?.problem, nonOKRun: memory?.nonOKRun ?? 0)
             guard let j = judge(profile, value: value, uom: item.uom, at: now, latch: &latch) else {
                 notes.append("'\(profile.label)' is in \(item.uom.isEmpty ? "no unit" : item.uom), the profile in \(profile.uom.isEmpty ? "no unit" : profile.uom)")
                 continue
             }
-            let kept = BaselineLatchState.Memory(spike: latch.spike, criticalSince: latch.criticalSince)
+            let kept = BaselineLatchState.Memory(spike: latch.spike, criticalSince: latch.criticalSince,
+                                                 problem: latch.problem, nonOKRun: latch.nonOKRun)
             state[profile.label] = kept.isEmpty ? nil : kept
             judgements.append(j)
         }
@@ -366,6 +395,16 @@ public enum CheckBaseline {
     /// began earlier, with only WARNING rows since, is no longer held).
     public static let holdLookbackRows = 12
 
+    /// RRD mode: the rows replayed before the latest one, enough for the
+    /// latch, the held CRITICAL and a hard problem's recovery.
+    static func lookbackRows(_ config: Configuration) -> Int {
+        var rows = max(config.latchLength + 1, config.holdCritical ? holdLookbackRows : 1)
+        if config.recoveryChecks > 0 {
+            rows = max(rows, config.recoveryChecks + config.latchLength + 2 + (config.holdCritical ? holdLookbackRows : 0))
+        }
+        return rows
+    }
+
     /// RRD mode: each profile's latest value from its RRD.
     public static func evaluateRRD(_ profiles: [BaselineProfile], config: Configuration, now: Int64) throws(PluginError) -> PluginExit {
         if profiles.count > 1 && (config.rrdPath != nil || config.dataSource != nil) {
@@ -386,12 +425,12 @@ public enum CheckBaseline {
             // The latest value and the rows before it that the spike latch
             // looks back over, each judged with the band of its own time.
             let recent = try RRDLatestValue.readRecent(path: path, dataSource: ds, oldest: now - maxAge,
-                                                       rows: max(config.latchLength + 1, config.holdCritical ? holdLookbackRows : 1))
+                                                       rows: lookbackRows(config))
             guard let reading = recent.last else {
                 throw .unknown("\(profile.label): no value in \(path) (\(ds)) during the last \(maxAge) seconds")
             }
             var latch = SpikeLatch(factor: config.spikeFactor, length: config.latchLength,
-                                   holdsCritical: config.holdCritical)
+                                   holdsCritical: config.holdCritical, recoveryChecks: config.recoveryChecks)
             for earlier in recent.dropLast() {
                 _ = judge(profile, value: earlier.value, uom: profile.uom, at: earlier.time, latch: &latch)
             }

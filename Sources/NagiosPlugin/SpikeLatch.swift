@@ -124,14 +124,38 @@ public struct SpikeLatch: Sendable, Hashable {
 
     public static let defaultHoldsCritical = true
 
+    /// OK checks after a *hard* problem that still report its state (0 =
+    /// none; hysteresis on recovery): once `hardAfter` checks in a row were
+    /// not OK (Nagios' hard state), the problem ends only at the
+    /// `recoveryChecks + 1`-th OK check in a row, so a value flapping around
+    /// a limit, or a changed regime crossing back and forth, is one problem,
+    /// not a recovery and a new notification at every crossing. A soft
+    /// problem (fewer non-OK checks) is never held.
+    public var recoveryChecks: Int
+    /// The last hard problem's state as reported (not held), with the OK
+    /// checks since in `checksAgo`, while `recoveryChecks > 0`.
+    public var problem: Spike?
+    /// Non-OK checks in a row, held ones not counted.
+    public var nonOKRun: Int
+    /// Non-OK checks in a row that make a problem hard: `length + 1`
+    /// (`length` is `max_check_attempts − 1`), 3 when the latch is off.
+    public var hardAfter: Int { length > 0 ? length + 1 : SpikeLatch.defaultLength + 1 }
+
+    /// The shipped recovery hold (1 hour of 5-minute checks; measured by the NAB backtest).
+    public static let defaultRecoveryChecks = 12
+
     public init(factor: Double = SpikeLatch.defaultFactor, length: Int = SpikeLatch.defaultLength,
                 holdsCritical: Bool = SpikeLatch.defaultHoldsCritical, spike: Spike? = nil,
-                criticalSince: Spike? = nil) {
+                criticalSince: Spike? = nil, recoveryChecks: Int = SpikeLatch.defaultRecoveryChecks,
+                problem: Spike? = nil, nonOKRun: Int = 0) {
         self.factor = factor
         self.length = max(0, length)
         self.holdsCritical = holdsCritical
         self.spike = spike
         self.criticalSince = criticalSince
+        self.recoveryChecks = max(0, recoveryChecks)
+        self.problem = problem
+        self.nonOKRun = max(0, nonOKRun)
     }
 
     /// The excess beyond the critical limit a value needs to be extreme: the
@@ -154,13 +178,46 @@ public struct SpikeLatch: Sendable, Hashable {
         /// The start of the CRITICAL that is held although this value is
         /// only WARNING (`holdsCritical`), if any.
         public var heldSince: Spike?
+        /// The problem whose state is held although this check is OK
+        /// (`recoveryChecks`), if any; its `checksAgo` counts the OK checks.
+        public var recoveringFrom: Spike? = nil
     }
 
     /// Judges the next check's value (checks in time order). A NaN value
     /// (no data) is UNKNOWN and does not count as a check for the latch.
     public mutating func judge(_ value: Double, limits: BandLimits, at time: Int64) -> Verdict {
         var v = judgeSpike(value, limits: limits, at: time)
-        guard holdsCritical, !value.isNaN else { return v }
+        if value.isNaN { return v }
+        if recoveryChecks > 0 {
+            if v.status == .ok, var p = problem, p.checksAgo < recoveryChecks {
+                // Still recovering: report the problem's state, keep the held CRITICAL.
+                p.checksAgo += 1
+                problem = p
+                v.status = p.status
+                v.recoveringFrom = p
+                if var c = criticalSince {
+                    c.checksAgo += 1
+                    criticalSince = c
+                }
+                return v
+            }
+            problem = nil
+        }
+        v = holdCritical(v, value: value, limits: limits, at: time)
+        nonOKRun = v.status == .ok ? 0 : nonOKRun + 1
+        if recoveryChecks > 0, nonOKRun >= hardAfter {
+            // The limit the value is beyond, on its side, at the reported level.
+            let below = value < (limits.warningLow ?? limits.criticalLow ?? -.infinity)
+            let limit = v.status == .critical ? (below ? limits.criticalLow : limits.criticalHigh)
+                : (below ? limits.warningLow : limits.warningHigh)
+            problem = Spike(time: time, value: value, status: v.status, limit: limit ?? value, checksAgo: 0)
+        }
+        return v
+    }
+
+    mutating func holdCritical(_ verdict: Verdict, value: Double, limits: BandLimits, at time: Int64) -> Verdict {
+        var v = verdict
+        guard holdsCritical else { return v }
         switch v.status {
         case .critical:
             if var c = criticalSince {

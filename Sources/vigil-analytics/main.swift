@@ -138,11 +138,16 @@ struct BacktestSubcommand: ParsableCommand {
     @Flag(name: .customLong("no-hold"), help: "Do not hold CRITICAL while the values stay outside the warning band.")
     var noHold = false
 
+    @Option(name: .customLong("recovery"),
+            help: ArgumentHelp("OK checks after a problem that still report it (default \(SpikeLatch.defaultRecoveryChecks); 0 = off).", valueName: "N"))
+    var recovery: Int = SpikeLatch.defaultRecoveryChecks
+
     func run() throws {
         var configuration = BacktestConfiguration()
         configuration.spikeFactor = spikeFactor
         configuration.latchLength = latch
         configuration.holdCritical = !noHold
+        configuration.recoveryChecks = recovery
         do {
             let summary = try Backtest.backtestCommand(dataDir: data, filesList: files, outDir: out,
                                                        configuration: configuration)

@@ -156,7 +156,7 @@ struct CheckBaselineWrappingTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-latch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var c = try config(["-p", "/p", "-s", dir.path + "/state", "--", "/bin/plugin"])
+        var c = try config(["-p", "/p", "-s", dir.path + "/state", "-R", "0", "--", "/bin/plugin"])
         func run(_ stdout: String, _ minutes: Int64) throws -> PluginExit {
             try CheckBaseline.evaluateWrapped(Command.Output(stdout: Array(stdout.utf8), stderr: [], exitCode: 0),
                                               profiles: [BaselineSample.profile()], config: c,
@@ -189,13 +189,38 @@ struct CheckBaselineWrappingTests {
         #expect(throws: PluginError.self) { try run(spike, 50) }
     }
 
+    /// `--recovery`: a hard problem (3 runs not OK) is still reported by
+    /// the next N OK runs; the state file carries it.
+    @Test func aHardProblemRecoversAfterEnoughOKRuns() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-recovery-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = try config(["-p", "/p", "-s", dir.path + "/state", "-R", "2", "--", "/bin/plugin"])
+        func run(_ stdout: String, _ minutes: Int64) throws -> PluginExit {
+            try CheckBaseline.evaluateWrapped(Command.Output(stdout: Array(stdout.utf8), stderr: [], exitCode: 0),
+                                              profiles: [BaselineSample.profile()], config: c,
+                                              now: BaselineSample.monday16 + 60 * minutes)
+        }
+        let warn = "OK - x|load1=2\n"
+        // Soft: two WARNING runs, then OK ends it.
+        #expect(try Self.state(run(warn, 1)) == .warning && Self.state(run(warn, 2)) == .warning)
+        #expect(try run(Self.inside, 3) == .text(Self.inside, .ok))
+        // Hard: the third WARNING run in a row; the next 2 OK runs still report it.
+        for m in Int64(4)...6 { #expect(try Self.state(run(warn, m)) == .warning) }
+        #expect(try run(Self.inside, 7) == .text("BASELINE WARNING - load1 is 1.2, within ~:1.5 / ~:2.5 for Mon 16:00-17:00; warning until Mon 16:06 (2), ends after 3 OK checks in a row (1 so far); plugin said: " + Self.inside, .warning))
+        #expect(try Self.state(run(Self.inside, 8)) == .warning)
+        #expect(try run(Self.inside, 9) == .text(Self.inside, .ok))
+        #expect(try run(Self.inside, 10) == .text(Self.inside, .ok))
+    }
+
     @Test func latchStateRoundTrips() {
         let spike = SpikeLatch.Spike(time: 1_764_000_300, value: 9.5, status: .critical, limit: 2.5, checksAgo: 1)
-        let spikes = ["load1": BaselineLatchState.Memory(spike: spike, criticalSince: spike),
+        let spikes = ["load1": BaselineLatchState.Memory(spike: spike, criticalSince: spike, problem: spike, nonOKRun: 4),
                       "a b\\c\nd": BaselineLatchState.Memory(spike: SpikeLatch.Spike(time: 5, value: -1e-9, status: .warning, limit: 0, checksAgo: 0))]
         let text = BaselineLatchState.render(spikes)
         #expect(text.hasPrefix("vigil-baseline-state 1\nspike 0 5 1 "))
-        #expect(text.hasSuffix("\nspike 1 1764000300 2 9.5 2.5 load1\ncritical 1 1764000300 2 9.5 2.5 load1\n"))
+        #expect(text.hasSuffix("\nspike 1 1764000300 2 9.5 2.5 load1\ncritical 1 1764000300 2 9.5 2.5 load1\n"
+            + "problem 1 1764000300 2 9.5 2.5 load1\nrun 4 load1\n"))
         #expect(BaselineLatchState.parse(text) == spikes)
         #expect(BaselineLatchState.parse("vigil-baseline-state 1\nspike x\n").isEmpty)
     }
@@ -211,6 +236,8 @@ struct CheckBaselineWrappingTests {
         #expect(l.stateFile == "/var/tmp/s" && l.latchLength == 3 && l.spikeFactor == 2.5 && !l.holdCritical)
         #expect(try config(["-p", "a"]).holdCritical)
         #expect(try config(["-p", "a"]).latchLength == SpikeLatch.defaultLength)
+        #expect(try config(["-p", "a"]).recoveryChecks == SpikeLatch.defaultRecoveryChecks)
+        #expect(try config(["-p", "a", "-R", "5"]).recoveryChecks == 5)
     }
 
     @Test(arguments: [
@@ -221,6 +248,7 @@ struct CheckBaselineWrappingTests {
         (["-p", "a", "-s", "/s"], "--state-file is for wrapping mode (RRD mode reads the recent values from the RRD)"),
         (["-p", "a", "-l", "-1"], "--latch must be a number of checks (0-100) - -1"),
         (["-p", "a", "-k", "x"], "--spike-factor must be a non-negative number - x"),
+        (["-p", "a", "-R", "x"], "--recovery must be a number of checks (0-1000) - x"),
     ])
     func usageErrors(_ c: ([String], String)) {
         #expect(throws: expectedUsage(c.1)) { try CheckBaseline.configure(c.0) }
@@ -358,6 +386,7 @@ struct RRDLatestValueTests {
         #expect(exit == .result(CheckResult(status: .critical, summary: "BASELINE CRITICAL - load1 spiked to 100 on Mon 16:00, 2 checks ago, beyond the critical limit 2.5; now 1, within ~:1.5 / ~:2.5 for Mon 16:00-17:00",
                                             perfdata: [try PerfDatum(label: "load1", value: "1", warning: "~:1.5", critical: "~:2.5")])))
         c.latchLength = 1
+        c.recoveryChecks = 0
         guard case .result(let short) = try CheckBaseline.evaluateRRD([profile], config: c, now: now) else { return }
         #expect(short.status == .ok)
         let recent = try RRDLatestValue.readRecent(path: path, dataSource: "value", oldest: now - 900, rows: 3)
@@ -381,5 +410,27 @@ struct RRDLatestValueTests {
         c.holdCritical = false
         guard case .result(let plain) = try CheckBaseline.evaluateRRD([profile], config: c, now: now) else { return }
         #expect(plain.status == .warning)
+    }
+
+    /// RRD mode replays the rows for `--recovery` too: three WARNING rows
+    /// (a hard problem), then OK rows, still WARNING until N + 1 OK rows.
+    @Test func rrdModeHoldsAHardProblemWhileRecovering() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rrd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now = BaselineSample.monday16 + 1800
+        // Rows 1…10 at 15:45 … 16:30: 16:05, 16:10, 16:15 are WARNING (2), the rest 1.
+        let path = try makeFile(dir, start: now - 3000, count: 10) { (5...7).contains($0) ? "2" : "1" }
+        let profile = try BaselineSample.profile(BaselineSample.text(rrd: path))
+        var c = CheckBaseline.Configuration()
+        c.profiles = ["/p"]
+        c.recoveryChecks = 3
+        guard case .result(let held) = try CheckBaseline.evaluateRRD([profile], config: c, now: now) else { return }
+        #expect(held.status == .warning)
+        #expect(held.summary.hasSuffix("warning until Mon 16:15 (2), ends after 4 OK checks in a row (3 so far)"))
+        c.recoveryChecks = 2
+        guard case .result(let over) = try CheckBaseline.evaluateRRD([profile], config: c, now: now) else { return }
+        #expect(over.status == .ok)
+        #expect(CheckBaseline.lookbackRows(c) >= c.recoveryChecks + c.latchLength + 2)
     }
 }

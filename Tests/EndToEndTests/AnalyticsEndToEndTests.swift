@@ -98,19 +98,20 @@ struct AnalyticsEndToEndTests {
         #expect(outside.stdout.hasSuffix("(critical for Mon 16:00-17:00); plugin said: \(busy)\n"))
         // The spike latch: one extreme value holds CRITICAL for the next
         // two checks (the state file remembers it between runs), so that
-        // Nagios' third attempt makes it a hard state.
+        // Nagios' third attempt makes it a hard state (`-R 0`: without the
+        // recovery hold, which would keep that hard problem 12 checks longer).
         let state = dir.path + "/load.state"
         let extreme = "OK - load average: 400.00, 1.10, 1.20|load1=400;30;40;0; load5=1.100;30;40;0;"
-        let first = try E2E.plugin("check_baseline", ["-p", profiles, "-s", state, "-T", time, "--", "/bin/sh", "-c", "echo '\(extreme)'"])
+        let first = try E2E.plugin("check_baseline", ["-p", profiles, "-s", state, "-R", "0", "-T", time, "--", "/bin/sh", "-c", "echo '\(extreme)'"])
         #expect(first.code == 2 && first.stdout.contains("; extreme, held for the next 2 checks; plugin said: "), "\(first)")
         for ago in 1...2 {
             let later = String(Self.now + 300 + 300 * ago)
-            let held = try E2E.plugin("check_baseline", ["-p", profiles, "-s", state, "-T", later, "--", "/bin/sh", "-c", "echo '\(calm)'"])
+            let held = try E2E.plugin("check_baseline", ["-p", profiles, "-s", state, "-R", "0", "-T", later, "--", "/bin/sh", "-c", "echo '\(calm)'"])
             #expect(held.code == 2, "\(held)")
             #expect(held.stdout.hasPrefix("BASELINE CRITICAL - load1 spiked to 400 on Mon 16:05, \(ago) check\(ago == 1 ? "" : "s") ago, beyond the critical limit "), "\(held)")
             #expect(held.stdout.hasSuffix("; plugin said: \(calm)\n"))
         }
-        let released = try E2E.plugin("check_baseline", ["-p", profiles, "-s", state, "-T", String(Self.now + 1200), "--", "/bin/sh", "-c", "echo '\(calm)'"])
+        let released = try E2E.plugin("check_baseline", ["-p", profiles, "-s", state, "-R", "0", "-T", String(Self.now + 1200), "--", "/bin/sh", "-c", "echo '\(calm)'"])
         #expect(released == E2E.Result(stdout: calm + "\n", stderr: "", code: 0))
         // The wrapped plugin's own WARNING is kept when the baseline is fine.
         let warn = try E2E.plugin("check_baseline", ["-p", profile, "-T", time, "--", "/bin/sh", "-c",

@@ -7,8 +7,10 @@ struct SpikeLatchTests {
     static let limits = BandLimits(warningLow: 0, warningHigh: 10, criticalLow: -10, criticalHigh: 20)
 
     /// The reported states of a sequence of values, one check each.
-    func states(_ values: [Double], factor: Double = 4, length: Int = 2, hold: Bool = false) -> [Status] {
-        var latch = SpikeLatch(factor: factor, length: length, holdsCritical: hold)
+    func states(_ values: [Double], factor: Double = 4, length: Int = 2, hold: Bool = false, recovery: Int = 0)
+        -> [Status]
+    {
+        var latch = SpikeLatch(factor: factor, length: length, holdsCritical: hold, recoveryChecks: recovery)
         return values.enumerated().map { latch.judge($0.element, limits: Self.limits, at: Int64($0.offset) * 300).status }
     }
 
@@ -76,5 +78,38 @@ struct SpikeLatchTests {
         #expect(nan.status == .unknown && latch.spike?.checksAgo == 1, "no value is no check")
         #expect(latch.judge(1, limits: Self.limits, at: 1200).latchedBy?.checksAgo == 2)
         #expect(latch.judge(1, limits: Self.limits, at: 1500).latchedBy == nil && latch.spike == nil)
+    }
+
+    /// Hysteresis on recovery: a hard problem (3 non-OK checks in a row)
+    /// ends only after `recoveryChecks` + 1 OK checks in a row.
+    @Test func aHardProblemRecoversOnlyAfterEnoughOKChecks() {
+        let flapping: [Double] = [1, 15, 15, 15, 1, 1, 15, 1, 1, 1, 1]
+        #expect(states(flapping, recovery: 2)
+            == [.ok, .warning, .warning, .warning, .warning, .warning, .warning, .warning, .warning, .ok, .ok])
+        #expect(states(flapping) == [.ok, .warning, .warning, .warning, .ok, .ok, .warning, .ok, .ok, .ok, .ok],
+                "0: off")
+        #expect(states([1, 15, 15, 1, 15, 15, 1, 1], recovery: 2)
+            == [.ok, .warning, .warning, .ok, .warning, .warning, .ok, .ok], "a soft problem is never held")
+        #expect(states([1, 25, 25, 25, 15, 1, 1, 1], hold: true, recovery: 2)
+            == [.ok, .critical, .critical, .critical, .critical, .critical, .critical, .ok], "the held CRITICAL's state")
+        #expect(states([1, 25, 25, 25, 1, 15, 1, 1, 1], hold: true, recovery: 2)
+            == [.ok, .critical, .critical, .critical, .critical, .critical, .critical, .critical, .ok],
+                "a WARNING while recovering stays CRITICAL")
+        #expect(states([1, 60, 1, 1, 1, 1, 1], recovery: 2) == [.ok, .critical, .critical, .critical, .critical, .critical, .ok],
+                "a latched spike is a hard problem too")
+        #expect(SpikeLatch.defaultRecoveryChecks == 12)
+    }
+
+    @Test func theRecoveryVerdictNamesTheProblem() {
+        var latch = SpikeLatch(recoveryChecks: 2)
+        for (i, v) in [15.0, 16, 17].enumerated() { _ = latch.judge(v, limits: Self.limits, at: Int64(i) * 300) }
+        let first = latch.judge(1, limits: Self.limits, at: 900)
+        #expect(first.own == .ok && first.status == .warning)
+        #expect(first.recoveringFrom == SpikeLatch.Spike(time: 600, value: 17, status: .warning, limit: 10, checksAgo: 1))
+        #expect(latch.judge(.nan, limits: Self.limits, at: 1200).status == .unknown && latch.problem?.checksAgo == 1,
+                "no value is no check")
+        #expect(latch.judge(1, limits: Self.limits, at: 1500).recoveringFrom?.checksAgo == 2)
+        let done = latch.judge(1, limits: Self.limits, at: 1800)
+        #expect(done.status == .ok && done.recoveringFrom == nil && latch.problem == nil && latch.nonOKRun == 0)
     }
 }
