@@ -203,9 +203,10 @@ public struct Baseline: Sendable, Hashable {
         }
         // Single-check excursions (what the spike latch looks at).
         let spikeSkip = Int((days * c.spikeIncidentsPerDay).rounded(.down))
-        let upSpike = Excursions.limit(w.b, count: m, runLength: 1, upward: true, skip: spikeSkip, scratch: &w.c)
-        let downSpike = Excursions.limit(w.b, count: m, runLength: 1, upward: false, skip: spikeSkip,
-                                         scratch: &w.c)
+        // Both sides in one pass, as for the sustained ones (the same values
+        // as `limit(runLength: 1, upward:)` for each side).
+        let (upSpike, downSpike) = Excursions.limits(w.b, count: m, runLength: 1, skip: spikeSkip, scratch: &w.c,
+                                                     &w.d)
         let trend = Seasonality.trendPerDay(dayLevel)
         var b = Baseline(level: level, sigma: sigma, season: season.offsets, hasDailySeason: season.daily,
                          hasWeeklySeason: season.weekly, trendPerDay: trend, historySeconds: seconds,
@@ -407,9 +408,12 @@ extension Excursions {
         let (upPeaks, downPeaks) = r.withUnsafeBufferPointer { r in
             upScratch.withUnsafeMutableBufferPointer { upOut in
                 downScratch.withUnsafeMutableBufferPointer { downOut in
-                    length == 3
-                        ? excursionPeaks(r, count: count, length: 3, up: upOut, down: downOut)
-                        : excursionPeaks(r, count: count, length: length, up: upOut, down: downOut)
+                    switch length {
+                    case 3: excursionPeaks(r, count: count, length: 3, up: upOut, down: downOut)
+                    // The spikes (single checks).
+                    case 1: excursionPeaks(r, count: count, length: 1, up: upOut, down: downOut)
+                    default: excursionPeaks(r, count: count, length: length, up: upOut, down: downOut)
+                    }
                 }
             }
         }
@@ -425,77 +429,75 @@ extension Excursions {
     /// part for both signs) into `up` and `down` (room for `count + 1`);
     /// returns how many of each. Inlined so that a constant `length`
     /// unrolls the window minimum.
+    ///
+    /// Both sides are the two lanes of one vector (the value and its
+    /// negation), and every select is a vector blend: as scalars the
+    /// compiler turned some of the selects into branches, mispredicted on
+    /// the residuals' random signs. The peak being built is
+    /// `current = full ? (!inside || min > current ? min : current) :
+    /// current`, computed as a chain of one mask and one maximum: when full,
+    /// `min` is > 0, so against the +0 the mask leaves when not inside it is
+    /// `min` itself; when not full the value does not matter (not inside
+    /// next, so never written out as a peak, and replaced by `min` at the
+    /// next full run).
     @inline(__always)
     private static func excursionPeaks(_ r: UnsafeBufferPointer<Double>, count: Int, length: Int,
                                        up: UnsafeMutableBufferPointer<Double>,
                                        down: UnsafeMutableBufferPointer<Double>) -> (Int, Int)
     {
+        typealias Lanes = SIMD2<Double>
+        typealias Bits = SIMD2<UInt64>
         var upPeaks = 0
         var downPeaks = 0
-        var upCurrent = 0.0
-        var downCurrent = 0.0
-        var upInside = false
-        var downInside = false
+        var current = Lanes(0, 0)
+        // All ones in a lane whose side was inside an excursion at the
+        // previous value.
+        var inside = Bits(0, 0)
         // Consecutive values > 0 (not NaN) on each side, capped at
         // `length`: the run is full when it reaches it.
-        var upRun = 0
-        var downRun = 0
+        var run = SIMD2<Int64>(0, 0)
+        let cap = SIMD2<Int64>(repeating: Int64(length))
         // The previous three values (only used once a run is full, i.e.
         // when they exist and are all beyond zero).
-        var u1 = 0.0, u2 = 0.0, u3 = 0.0
+        var p1 = Lanes(0, 0), p2 = Lanes(0, 0), p3 = Lanes(0, 0)
+        @inline(__always) func smaller(_ a: Lanes, _ m: Lanes) -> Lanes { m.replacing(with: a, where: a .< m) }
         for i in 0..<count {
             let u = r[i]
-            let d = -u
-            upRun = min(length, upRun &+ 1) & -Int(unsafeBitCast(u > 0, to: UInt8.self))
-            downRun = min(length, downRun &+ 1) & -Int(unsafeBitCast(d > 0, to: UInt8.self))
-            var upMin = u
-            var downMin = d
+            let x = Lanes(u, -u)
+            let positive = x .> Lanes(0, 0)
+            run = SIMD2<Int64>(0, 0).replacing(with: pointwiseMin(run &+ 1, cap), where: positive)
+            var mn = x
             if length <= 4 {
-                if length >= 2 {
-                    upMin = u1 < upMin ? u1 : upMin
-                    downMin = -u1 < downMin ? -u1 : downMin
-                }
-                if length >= 3 {
-                    upMin = u2 < upMin ? u2 : upMin
-                    downMin = -u2 < downMin ? -u2 : downMin
-                }
-                if length >= 4 {
-                    upMin = u3 < upMin ? u3 : upMin
-                    downMin = -u3 < downMin ? -u3 : downMin
-                }
+                if length >= 2 { mn = smaller(p1, mn) }
+                if length >= 3 { mn = smaller(p2, mn) }
+                if length >= 4 { mn = smaller(p3, mn) }
             } else {
                 for j in max(0, i + 1 - length)..<i {
                     let y = r[j]
-                    upMin = y < upMin ? y : upMin
-                    downMin = -y < downMin ? -y : downMin
+                    mn = smaller(Lanes(y, -y), mn)
                 }
             }
-            u3 = u2
-            u2 = u1
-            u1 = u
-            let upFull = upRun == length
-            let downFull = downRun == length
-            up[upPeaks] = upCurrent
-            down[downPeaks] = downCurrent
-            upPeaks &+= Int(unsafeBitCast(upInside, to: UInt8.self) & ~unsafeBitCast(upFull, to: UInt8.self) & 1)
-            downPeaks &+= Int(unsafeBitCast(downInside, to: UInt8.self) & ~unsafeBitCast(downFull, to: UInt8.self) & 1)
-            // `!inside || min > current` without the short-circuit branch.
-            let upGrows = ~unsafeBitCast(upInside, to: UInt8.self) | unsafeBitCast(upMin > upCurrent, to: UInt8.self)
-            let downGrows = ~unsafeBitCast(downInside, to: UInt8.self)
-                | unsafeBitCast(downMin > downCurrent, to: UInt8.self)
-            let upGrown = bitSelect(upGrows & 1 != 0, upMin, upCurrent)
-            let downGrown = bitSelect(downGrows & 1 != 0, downMin, downCurrent)
-            upCurrent = bitSelect(upFull, upGrown, upCurrent)
-            downCurrent = bitSelect(downFull, downGrown, downCurrent)
-            upInside = upFull
-            downInside = downFull
+            p3 = p2
+            p2 = p1
+            p1 = x
+            let full = unsafeBitCast(run .== cap, to: SIMD2<Int64>.self)
+            let fullBits = Bits(truncatingIfNeeded: full)
+            up[upPeaks] = current[0]
+            down[downPeaks] = current[1]
+            // An excursion ends: inside before, not full now.
+            let ended = inside & ~fullBits
+            upPeaks &+= Int(ended[0] & 1)
+            downPeaks &+= Int(ended[1] & 1)
+            let base = unsafeBitCast(unsafeBitCast(current, to: Bits.self) & inside, to: Lanes.self)
+            current = base.replacing(with: mn, where: mn .> base)
+            inside = fullBits
         }
-        if upInside {
-            up[upPeaks] = upCurrent
+        if inside[0] != 0 {
+            up[upPeaks] = current[0]
             upPeaks += 1
         }
-        if downInside {
-            down[downPeaks] = downCurrent
+        if inside[1] != 0 {
+            down[downPeaks] = current[1]
             downPeaks += 1
         }
         return (upPeaks, downPeaks)

@@ -228,6 +228,29 @@ import Testing
         }
     }
 
+    /// Same with the values the vector scan could treat differently:
+    /// −0, ±∞, the largest finite values and long runs of one sign.
+    @Test(arguments: [1, 3, 6])
+    func excursionLimitsMatchOneSidedPassesWithExtremes(runLength: Int) {
+        var noise = Synthetic.Noise(seed: UInt64(90 + runLength))
+        let specials: [Double] = [-0.0, 0, .infinity, -.infinity, .nan, .greatestFiniteMagnitude,
+                                  -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        let r: [Double] = (0..<4000).map { i in
+            let u = noise.uniform()
+            if u < 0.04 { return specials[Int(noise.uniform() * Double(specials.count)) % specials.count] }
+            return (i / 50 % 3 == 0 ? 2 : 0) + noise.gaussian()
+        }
+        for skip in [0, 1, 25] {
+            var a: [Double] = []
+            var b: [Double] = []
+            let both = Excursions.limits(r, count: r.count, runLength: runLength, skip: skip, scratch: &a, &b)
+            let up = Excursions.limit(r, count: r.count, runLength: runLength, upward: true, skip: skip, scratch: &a)
+            let down = Excursions.limit(r, count: r.count, runLength: runLength, upward: false, skip: skip, scratch: &a)
+            #expect(both.up.bitPattern == up.bitPattern)
+            #expect(both.down.bitPattern == down.bitPattern)
+        }
+    }
+
     @Test func levelShiftIsFollowedAfterADay() throws {
         var noise = Synthetic.Noise(seed: 8)
         // 100 for 10 days, then 300 for the last 3.
