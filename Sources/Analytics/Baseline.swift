@@ -548,6 +548,15 @@ extension Excursions {
                     let watched = SIMD2<UInt64>(direction != .low ? ~0 : 0, direction != .high ? ~0 : 0)
                     for i in 0..<count {
                         let x = r[i]
+                        // Within both limits (most rows; never NaN): both
+                        // ratios are ≤ 1 (the division rounds monotonically),
+                        // and a ratio ≤ 1 acts as 0 everywhere below (run
+                        // minima ≤ 1 neither start a problem nor raise the
+                        // bisection's upper end above 1): no division.
+                        if x <= upper && -x <= lower {
+                            q[i] = 0
+                            continue
+                        }
                         let ratios = SIMD2<Double>(x, -x) / limits
                         let kept = unsafeBitCast(ratios, to: SIMD2<UInt64>.self) & watched
                         let high = Double(bitPattern: kept[0])

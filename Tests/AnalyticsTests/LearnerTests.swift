@@ -205,6 +205,55 @@ import Testing
                                         skip: 2, scratch: &scratch, starts: &starts) == 1)
     }
 
+    /// The replay (which skips the division for rows within both limits)
+    /// gives the same factor, bit for bit, as the straightforward one:
+    /// every row's ratio divided out, run minima, problems counted by
+    /// bisection.
+    @Test(arguments: [1, 3, 4])
+    func replayFactorMatchesStraightforwardReplay(runLength: Int) {
+        func reference(_ r: [Double], upper: Double, lower: Double, direction: AlertDirection, skip: Int) -> Double {
+            let runs = r.count - runLength + 1
+            let ratio: [Double] = r.map { x in
+                if x.isNaN { return 0 }
+                let high = direction != .low ? x / upper : 0
+                let low = direction != .high ? -x / lower : 0
+                return max(high, low)
+            }
+            let minima: [Double] = (0..<runs).map { i in ratio[i..<(i + runLength)].min() ?? 0 }
+            func problems(_ f: Double) -> Int {
+                (0..<runs).filter { minima[$0] > f && ($0 == 0 || minima[$0 - 1] <= f) }.count
+            }
+            guard problems(1) > skip else { return 1 }
+            var lo = 1.0
+            var hi = max(1, minima.max() ?? 0)
+            for _ in 0..<30 {
+                let mid = (lo + hi) / 2
+                if problems(mid) <= skip { hi = mid } else { lo = mid }
+            }
+            return hi
+        }
+        var noise = Synthetic.Noise(seed: UInt64(70 + runLength))
+        let r: [Double] = (0..<3000).map { i in
+            let u = noise.uniform()
+            if u < 0.02 { return .nan }
+            if u < 0.03 { return -0.0 }
+            return 1.5 * noise.gaussian() + (i % 400 < 6 ? 5 : 0) - (i % 650 < 5 ? 6 : 0)
+        }
+        var scratch: [Double] = []
+        var starts: [Double] = []
+        for (upper, lower) in [(2.0, 3.0), (4.0, 4.0), (1.0, 0.5), (9.0, 9.0)] {
+            for direction in [AlertDirection.both, .high, .low] {
+                for skip in [0, 2, 10] {
+                    let fast = Excursions.replayFactor(r, count: r.count, runLength: runLength, upper: upper,
+                                                       lower: lower, direction: direction, skip: skip,
+                                                       scratch: &scratch, starts: &starts)
+                    let slow = reference(r, upper: upper, lower: lower, direction: direction, skip: skip)
+                    #expect(fast.bitPattern == slow.bitPattern, "\(upper) \(lower) \(direction) \(skip)")
+                }
+            }
+        }
+    }
+
     /// The one-pass excursion limits equal the two one-side passes, for
     /// every run length (the short ones use the register path), with
     /// NaN, zeros and runs of each sign.
