@@ -79,9 +79,14 @@ public struct Baseline: Sendable, Hashable {
         }
         let (lo, hi) = w.a.withUnsafeBufferPointer { observedRange($0, count: present) }
         // Robust spread of the values (ignores the most extreme ones).
+        // (`w.c` is free until the day medians: the second window's scratch.)
+        if w.c.count < present { w.c.append(contentsOf: repeatElement(0, count: present - w.c.count)) }
         let spread = w.a.withUnsafeMutableBufferPointer { a in
             w.d.withUnsafeMutableBufferPointer { d in
-                RobustStats.quantiles(a, count: present, low: c.spreadQuantile, high: 1 - c.spreadQuantile, scratch: d)
+                w.c.withUnsafeMutableBufferPointer { e in
+                    RobustStats.quantiles(a, count: present, low: c.spreadQuantile, high: 1 - c.spreadQuantile,
+                                          scratch: d, second: e)
+                }
             }
         }
         let hist = first..<(last + 1)
