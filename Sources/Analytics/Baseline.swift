@@ -459,18 +459,32 @@ extension Excursions {
         // previous value.
         var inside = Bits(0, 0)
         // Consecutive values > 0 (not NaN) on each side, capped at
-        // `length`: the run is full when it reaches it.
+        // `length`: the run is full when it reaches it (long runs only;
+        // up to 4 the last values' signs are kept as masks instead).
         var run = SIMD2<Int64>(0, 0)
         let cap = SIMD2<Int64>(repeating: Int64(length))
         // The previous three values (only used once a run is full, i.e.
-        // when they exist and are all beyond zero).
+        // when they exist and are all beyond zero) and whether they were.
         var p1 = Lanes(0, 0), p2 = Lanes(0, 0), p3 = Lanes(0, 0)
+        var q1 = Bits(0, 0), q2 = Bits(0, 0), q3 = Bits(0, 0)
         @inline(__always) func smaller(_ a: Lanes, _ m: Lanes) -> Lanes { m.replacing(with: a, where: a .< m) }
         for i in 0..<count {
             let u = r[i]
             let x = Lanes(u, -u)
             let positive = x .> Lanes(0, 0)
-            run = SIMD2<Int64>(0, 0).replacing(with: pointwiseMin(run &+ 1, cap), where: positive)
+            let positiveBits = unsafeBitCast(positive, to: Bits.self)
+            var fullBits = positiveBits
+            if length <= 4 {
+                if length >= 2 { fullBits &= q1 }
+                if length >= 3 { fullBits &= q2 }
+                if length >= 4 { fullBits &= q3 }
+            } else {
+                run = SIMD2<Int64>(0, 0).replacing(with: pointwiseMin(run &+ 1, cap), where: positive)
+                fullBits = Bits(truncatingIfNeeded: unsafeBitCast(run .== cap, to: SIMD2<Int64>.self))
+            }
+            q3 = q2
+            q2 = q1
+            q1 = positiveBits
             var mn = x
             if length <= 4 {
                 if length >= 2 { mn = smaller(p1, mn) }
@@ -485,8 +499,6 @@ extension Excursions {
             p3 = p2
             p2 = p1
             p1 = x
-            let full = unsafeBitCast(run .== cap, to: SIMD2<Int64>.self)
-            let fullBits = Bits(truncatingIfNeeded: full)
             up[upPeaks] = current[0]
             down[downPeaks] = current[1]
             // An excursion ends: inside before, not full now.
