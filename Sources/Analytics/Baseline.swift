@@ -563,6 +563,7 @@ extension Excursions {
                     // with factors ≥ 1 matter.
                     let limits = SIMD2<Double>(upper, lower)
                     let watched = SIMD2<UInt64>(direction != .low ? ~0 : 0, direction != .high ? ~0 : 0)
+                    var beyond = 0
                     for i in 0..<count {
                         let x = r[i]
                         // Within both limits (most rows; never NaN): both
@@ -581,7 +582,12 @@ extension Excursions {
                         let ratio = high > low ? high : low
                         let present: UInt64 = x.isNaN ? 0 : ~0
                         q[i] = Double(bitPattern: ratio.bitPattern & present)
+                        beyond &+= q[i] > 1 ? 1 : 0
                     }
+                    // Fewer than `length` rows beyond the limits: no run
+                    // minimum is > 1, so no problem at any factor tried
+                    // (no pairs: the factor is 1), without the two passes.
+                    guard beyond >= length else { return }
                     // In place: q[i] becomes the smallest of the run starting
                     // at i, i.e. the factor below which those `length` rows
                     // all alert.
