@@ -79,9 +79,14 @@ public struct Baseline: Sendable, Hashable {
         }
         let (lo, hi) = w.a.withUnsafeBufferPointer { observedRange($0, count: present) }
         // Robust spread of the values (ignores the most extreme ones).
+        // (`w.c` is free until the day medians: the second window's scratch.)
+        if w.c.count < present { w.c.append(contentsOf: repeatElement(0, count: present - w.c.count)) }
         let spread = w.a.withUnsafeMutableBufferPointer { a in
             w.d.withUnsafeMutableBufferPointer { d in
-                RobustStats.quantiles(a, count: present, low: c.spreadQuantile, high: 1 - c.spreadQuantile, scratch: d)
+                w.c.withUnsafeMutableBufferPointer { e in
+                    RobustStats.quantiles(a, count: present, low: c.spreadQuantile, high: 1 - c.spreadQuantile,
+                                          scratch: d, second: e)
+                }
             }
         }
         let hist = first..<(last + 1)
@@ -203,9 +208,10 @@ public struct Baseline: Sendable, Hashable {
         }
         // Single-check excursions (what the spike latch looks at).
         let spikeSkip = Int((days * c.spikeIncidentsPerDay).rounded(.down))
-        let upSpike = Excursions.limit(w.b, count: m, runLength: 1, upward: true, skip: spikeSkip, scratch: &w.c)
-        let downSpike = Excursions.limit(w.b, count: m, runLength: 1, upward: false, skip: spikeSkip,
-                                         scratch: &w.c)
+        // Both sides in one pass, as for the sustained ones (the same values
+        // as `limit(runLength: 1, upward:)` for each side).
+        let (upSpike, downSpike) = Excursions.limits(w.b, count: m, runLength: 1, skip: spikeSkip, scratch: &w.c,
+                                                     &w.d)
         let trend = Seasonality.trendPerDay(dayLevel)
         var b = Baseline(level: level, sigma: sigma, season: season.offsets, hasDailySeason: season.daily,
                          hasWeeklySeason: season.weekly, trendPerDay: trend, historySeconds: seconds,
@@ -407,9 +413,12 @@ extension Excursions {
         let (upPeaks, downPeaks) = r.withUnsafeBufferPointer { r in
             upScratch.withUnsafeMutableBufferPointer { upOut in
                 downScratch.withUnsafeMutableBufferPointer { downOut in
-                    length == 3
-                        ? excursionPeaks(r, count: count, length: 3, up: upOut, down: downOut)
-                        : excursionPeaks(r, count: count, length: length, up: upOut, down: downOut)
+                    switch length {
+                    case 3: excursionPeaks(r, count: count, length: 3, up: upOut, down: downOut)
+                    // The spikes (single checks).
+                    case 1: excursionPeaks(r, count: count, length: 1, up: upOut, down: downOut)
+                    default: excursionPeaks(r, count: count, length: length, up: upOut, down: downOut)
+                    }
                 }
             }
         }
@@ -425,77 +434,87 @@ extension Excursions {
     /// part for both signs) into `up` and `down` (room for `count + 1`);
     /// returns how many of each. Inlined so that a constant `length`
     /// unrolls the window minimum.
+    ///
+    /// Both sides are the two lanes of one vector (the value and its
+    /// negation), and every select is a vector blend: as scalars the
+    /// compiler turned some of the selects into branches, mispredicted on
+    /// the residuals' random signs. The peak being built is
+    /// `current = full ? (!inside || min > current ? min : current) :
+    /// current`, computed as a chain of one mask and one maximum: when full,
+    /// `min` is > 0, so against the +0 the mask leaves when not inside it is
+    /// `min` itself; when not full the value does not matter (not inside
+    /// next, so never written out as a peak, and replaced by `min` at the
+    /// next full run).
     @inline(__always)
     private static func excursionPeaks(_ r: UnsafeBufferPointer<Double>, count: Int, length: Int,
                                        up: UnsafeMutableBufferPointer<Double>,
                                        down: UnsafeMutableBufferPointer<Double>) -> (Int, Int)
     {
+        typealias Lanes = SIMD2<Double>
+        typealias Bits = SIMD2<UInt64>
         var upPeaks = 0
         var downPeaks = 0
-        var upCurrent = 0.0
-        var downCurrent = 0.0
-        var upInside = false
-        var downInside = false
+        var current = Lanes(0, 0)
+        // All ones in a lane whose side was inside an excursion at the
+        // previous value.
+        var inside = Bits(0, 0)
         // Consecutive values > 0 (not NaN) on each side, capped at
-        // `length`: the run is full when it reaches it.
-        var upRun = 0
-        var downRun = 0
+        // `length`: the run is full when it reaches it (long runs only;
+        // up to 4 the last values' signs are kept as masks instead).
+        var run = SIMD2<Int64>(0, 0)
+        let cap = SIMD2<Int64>(repeating: Int64(length))
         // The previous three values (only used once a run is full, i.e.
-        // when they exist and are all beyond zero).
-        var u1 = 0.0, u2 = 0.0, u3 = 0.0
+        // when they exist and are all beyond zero) and whether they were.
+        var p1 = Lanes(0, 0), p2 = Lanes(0, 0), p3 = Lanes(0, 0)
+        var q1 = Bits(0, 0), q2 = Bits(0, 0), q3 = Bits(0, 0)
+        @inline(__always) func smaller(_ a: Lanes, _ m: Lanes) -> Lanes { m.replacing(with: a, where: a .< m) }
         for i in 0..<count {
             let u = r[i]
-            let d = -u
-            upRun = min(length, upRun &+ 1) & -Int(unsafeBitCast(u > 0, to: UInt8.self))
-            downRun = min(length, downRun &+ 1) & -Int(unsafeBitCast(d > 0, to: UInt8.self))
-            var upMin = u
-            var downMin = d
+            let x = Lanes(u, -u)
+            let positive = x .> Lanes(0, 0)
+            let positiveBits = unsafeBitCast(positive, to: Bits.self)
+            var fullBits = positiveBits
             if length <= 4 {
-                if length >= 2 {
-                    upMin = u1 < upMin ? u1 : upMin
-                    downMin = -u1 < downMin ? -u1 : downMin
-                }
-                if length >= 3 {
-                    upMin = u2 < upMin ? u2 : upMin
-                    downMin = -u2 < downMin ? -u2 : downMin
-                }
-                if length >= 4 {
-                    upMin = u3 < upMin ? u3 : upMin
-                    downMin = -u3 < downMin ? -u3 : downMin
-                }
+                if length >= 2 { fullBits &= q1 }
+                if length >= 3 { fullBits &= q2 }
+                if length >= 4 { fullBits &= q3 }
+            } else {
+                run = SIMD2<Int64>(0, 0).replacing(with: pointwiseMin(run &+ 1, cap), where: positive)
+                fullBits = Bits(truncatingIfNeeded: unsafeBitCast(run .== cap, to: SIMD2<Int64>.self))
+            }
+            q3 = q2
+            q2 = q1
+            q1 = positiveBits
+            var mn = x
+            if length <= 4 {
+                if length >= 2 { mn = smaller(p1, mn) }
+                if length >= 3 { mn = smaller(p2, mn) }
+                if length >= 4 { mn = smaller(p3, mn) }
             } else {
                 for j in max(0, i + 1 - length)..<i {
                     let y = r[j]
-                    upMin = y < upMin ? y : upMin
-                    downMin = -y < downMin ? -y : downMin
+                    mn = smaller(Lanes(y, -y), mn)
                 }
             }
-            u3 = u2
-            u2 = u1
-            u1 = u
-            let upFull = upRun == length
-            let downFull = downRun == length
-            up[upPeaks] = upCurrent
-            down[downPeaks] = downCurrent
-            upPeaks &+= Int(unsafeBitCast(upInside, to: UInt8.self) & ~unsafeBitCast(upFull, to: UInt8.self) & 1)
-            downPeaks &+= Int(unsafeBitCast(downInside, to: UInt8.self) & ~unsafeBitCast(downFull, to: UInt8.self) & 1)
-            // `!inside || min > current` without the short-circuit branch.
-            let upGrows = ~unsafeBitCast(upInside, to: UInt8.self) | unsafeBitCast(upMin > upCurrent, to: UInt8.self)
-            let downGrows = ~unsafeBitCast(downInside, to: UInt8.self)
-                | unsafeBitCast(downMin > downCurrent, to: UInt8.self)
-            let upGrown = bitSelect(upGrows & 1 != 0, upMin, upCurrent)
-            let downGrown = bitSelect(downGrows & 1 != 0, downMin, downCurrent)
-            upCurrent = bitSelect(upFull, upGrown, upCurrent)
-            downCurrent = bitSelect(downFull, downGrown, downCurrent)
-            upInside = upFull
-            downInside = downFull
+            p3 = p2
+            p2 = p1
+            p1 = x
+            up[upPeaks] = current[0]
+            down[downPeaks] = current[1]
+            // An excursion ends: inside before, not full now.
+            let ended = inside & ~fullBits
+            upPeaks &+= Int(ended[0] & 1)
+            downPeaks &+= Int(ended[1] & 1)
+            let base = unsafeBitCast(unsafeBitCast(current, to: Bits.self) & inside, to: Lanes.self)
+            current = base.replacing(with: mn, where: mn .> base)
+            inside = fullBits
         }
-        if upInside {
-            up[upPeaks] = upCurrent
+        if inside[0] != 0 {
+            up[upPeaks] = current[0]
             upPeaks += 1
         }
-        if downInside {
-            down[downPeaks] = downCurrent
+        if inside[1] != 0 {
+            down[downPeaks] = current[1]
             downPeaks += 1
         }
         return (upPeaks, downPeaks)
@@ -544,8 +563,18 @@ extension Excursions {
                     // with factors ≥ 1 matter.
                     let limits = SIMD2<Double>(upper, lower)
                     let watched = SIMD2<UInt64>(direction != .low ? ~0 : 0, direction != .high ? ~0 : 0)
+                    var beyond = 0
                     for i in 0..<count {
                         let x = r[i]
+                        // Within both limits (most rows; never NaN): both
+                        // ratios are ≤ 1 (the division rounds monotonically),
+                        // and a ratio ≤ 1 acts as 0 everywhere below (run
+                        // minima ≤ 1 neither start a problem nor raise the
+                        // bisection's upper end above 1): no division.
+                        if x <= upper && -x <= lower {
+                            q[i] = 0
+                            continue
+                        }
                         let ratios = SIMD2<Double>(x, -x) / limits
                         let kept = unsafeBitCast(ratios, to: SIMD2<UInt64>.self) & watched
                         let high = Double(bitPattern: kept[0])
@@ -553,7 +582,12 @@ extension Excursions {
                         let ratio = high > low ? high : low
                         let present: UInt64 = x.isNaN ? 0 : ~0
                         q[i] = Double(bitPattern: ratio.bitPattern & present)
+                        beyond &+= q[i] > 1 ? 1 : 0
                     }
+                    // Fewer than `length` rows beyond the limits: no run
+                    // minimum is > 1, so no problem at any factor tried
+                    // (no pairs: the factor is 1), without the two passes.
+                    guard beyond >= length else { return }
                     // In place: q[i] becomes the smallest of the run starting
                     // at i, i.e. the factor below which those `length` rows
                     // all alert.

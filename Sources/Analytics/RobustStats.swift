@@ -40,11 +40,29 @@ public enum RobustStats {
         return buffer.withUnsafeMutableBufferPointer { quantiles($0, count: count, low: low, high: high) }
     }
 
-    /// Same on a buffer pointer, with `scratch` as in `quantile`.
+    /// Same on a buffer pointer, with `scratch` as in `quantile`. With a
+    /// `second` scratch as long, a long buffer's two windows are gathered in
+    /// one pass (`windowedPair`; the same values).
     static func quantiles(_ b: UnsafeMutableBufferPointer<Double>, count: Int, low: Double, high: Double,
-                          scratch: UnsafeMutableBufferPointer<Double>? = nil) -> (low: Double, high: Double)
+                          scratch: UnsafeMutableBufferPointer<Double>? = nil,
+                          second: UnsafeMutableBufferPointer<Double>? = nil) -> (low: Double, high: Double)
     {
         guard count > 0 else { return (.nan, .nan) }
+        if count >= sampledMinimum, let scratch, let second, scratch.count >= count, second.count >= count {
+            let ph = min(max(high, 0), 1) * Double(count - 1)
+            let pl = min(max(low, 0), 1) * Double(count - 1)
+            let kh = Int(ph)
+            let kl = Int(pl)
+            let fh = ph - Double(kh)
+            let fl = pl - Double(kl)
+            let nextH = fh > 0 && kh + 1 < count
+            let nextL = fl > 0 && kl + 1 < count
+            if let (h, l) = windowedPair(b, count: count, kh, withNext: nextH, kl, withNext: nextL,
+                                         scratch: scratch, second)
+            {
+                return (nextL ? l.0 + (l.1 - l.0) * fl : l.0, nextH ? h.0 + (h.1 - h.0) * fh : h.0)
+            }
+        }
         let h = quantile(b, count: count, high, orderedFrom: count, scratch: scratch)
         // Long buffers are not reordered (`orderStatistics`); in short ones
         // everything from the rank of `high` on is now ≥ everything before it.
@@ -128,6 +146,65 @@ public enum RobustStats {
                                  scratch t: UnsafeMutableBufferPointer<Double>) -> (Double, Double)?
     {
         let k2 = withNext ? k + 1 : k
+        let (low, high) = pivots(b, count: n, k, k2, sample: t)
+        var below = 0
+        var above = 0
+        var m = 0
+        // Without data-dependent branches (the comparisons become flags).
+        for i in 0..<n {
+            let x = b[i]
+            t[m] = x
+            m &+= Int(unsafeBitCast(x >= low, to: UInt8.self) & unsafeBitCast(x <= high, to: UInt8.self))
+            below &+= Int(unsafeBitCast(x < low, to: UInt8.self))
+            above &+= Int(unsafeBitCast(x > high, to: UInt8.self))
+        }
+        guard below + m + above == n, below <= k, k2 < below + m else { return nil }
+        return finish(t, count: m, k - below, withNext: withNext)
+    }
+
+    /// `windowed` for two pairs of ranks at once, the same values: both
+    /// windows' pivots from the same sample, then one pass gathers the
+    /// values of the first window into `t` and those of the second into
+    /// `u` (each in `b`'s order, as `windowed` would). `nil` when either
+    /// falls outside its window.
+    static func windowedPair(_ b: UnsafeMutableBufferPointer<Double>, count n: Int, _ k: Int, withNext: Bool,
+                             _ kB: Int, withNext withNextB: Bool, scratch t: UnsafeMutableBufferPointer<Double>,
+                             _ u: UnsafeMutableBufferPointer<Double>) -> ((Double, Double), (Double, Double))?
+    {
+        let k2 = withNext ? k + 1 : k
+        let kB2 = withNextB ? kB + 1 : kB
+        let (low, high) = pivots(b, count: n, k, k2, sample: t)
+        let (lowB, highB) = pivots(b, count: n, kB, kB2, sample: u)
+        var below = 0
+        var above = 0
+        var m = 0
+        var belowB = 0
+        var aboveB = 0
+        var mB = 0
+        for i in 0..<n {
+            let x = b[i]
+            t[m] = x
+            u[mB] = x
+            m &+= Int(unsafeBitCast(x >= low, to: UInt8.self) & unsafeBitCast(x <= high, to: UInt8.self))
+            below &+= Int(unsafeBitCast(x < low, to: UInt8.self))
+            above &+= Int(unsafeBitCast(x > high, to: UInt8.self))
+            mB &+= Int(unsafeBitCast(x >= lowB, to: UInt8.self) & unsafeBitCast(x <= highB, to: UInt8.self))
+            belowB &+= Int(unsafeBitCast(x < lowB, to: UInt8.self))
+            aboveB &+= Int(unsafeBitCast(x > highB, to: UInt8.self))
+        }
+        guard below + m + above == n, below <= k, k2 < below + m,
+              belowB + mB + aboveB == n, belowB <= kB, kB2 < belowB + mB
+        else { return nil }
+        return (finish(t, count: m, k - below, withNext: withNext),
+                finish(u, count: mB, kB - belowB, withNext: withNextB))
+    }
+
+    /// `windowed`'s pivots for ranks `k`…`k2` of `b[0..<n]`: order
+    /// statistics of an evenly spaced sample copied into `t`.
+    @inline(__always)
+    private static func pivots(_ b: UnsafeMutableBufferPointer<Double>, count n: Int, _ k: Int, _ k2: Int,
+                               sample t: UnsafeMutableBufferPointer<Double>) -> (Double, Double)
+    {
         // Sample of about n^(2/3) values, one in the middle of each stride.
         let s = max(32, min(n / 4, Int(exp(log(Double(n)) * 2 / 3))))
         let stride = n / s
@@ -149,19 +226,15 @@ public enum RobustStats {
             select(t, j2, max(0, j1), s - 1)
             high = t[j2]
         }
-        var below = 0
-        var above = 0
-        var m = 0
-        // Without data-dependent branches (the comparisons become flags).
-        for i in 0..<n {
-            let x = b[i]
-            t[m] = x
-            m &+= Int(unsafeBitCast(x >= low, to: UInt8.self) & unsafeBitCast(x <= high, to: UInt8.self))
-            below &+= Int(unsafeBitCast(x < low, to: UInt8.self))
-            above &+= Int(unsafeBitCast(x > high, to: UInt8.self))
-        }
-        guard below + m + above == n, below <= k, k2 < below + m else { return nil }
-        let r = k - below
+        return (low, high)
+    }
+
+    /// The order statistic of rank `r` of the gathered window `t[0..<m]`
+    /// and (when `withNext`) the next one.
+    @inline(__always)
+    private static func finish(_ t: UnsafeMutableBufferPointer<Double>, count m: Int, _ r: Int, withNext: Bool)
+        -> (Double, Double)
+    {
         select(t, r, 0, m - 1)
         let a = t[r]
         guard withNext else { return (a, a) }

@@ -205,6 +205,55 @@ import Testing
                                         skip: 2, scratch: &scratch, starts: &starts) == 1)
     }
 
+    /// The replay (which skips the division for rows within both limits)
+    /// gives the same factor, bit for bit, as the straightforward one:
+    /// every row's ratio divided out, run minima, problems counted by
+    /// bisection.
+    @Test(arguments: [1, 3, 4])
+    func replayFactorMatchesStraightforwardReplay(runLength: Int) {
+        func reference(_ r: [Double], upper: Double, lower: Double, direction: AlertDirection, skip: Int) -> Double {
+            let runs = r.count - runLength + 1
+            let ratio: [Double] = r.map { x in
+                if x.isNaN { return 0 }
+                let high = direction != .low ? x / upper : 0
+                let low = direction != .high ? -x / lower : 0
+                return max(high, low)
+            }
+            let minima: [Double] = (0..<runs).map { i in ratio[i..<(i + runLength)].min() ?? 0 }
+            func problems(_ f: Double) -> Int {
+                (0..<runs).filter { minima[$0] > f && ($0 == 0 || minima[$0 - 1] <= f) }.count
+            }
+            guard problems(1) > skip else { return 1 }
+            var lo = 1.0
+            var hi = max(1, minima.max() ?? 0)
+            for _ in 0..<30 {
+                let mid = (lo + hi) / 2
+                if problems(mid) <= skip { hi = mid } else { lo = mid }
+            }
+            return hi
+        }
+        var noise = Synthetic.Noise(seed: UInt64(70 + runLength))
+        let r: [Double] = (0..<3000).map { i in
+            let u = noise.uniform()
+            if u < 0.02 { return .nan }
+            if u < 0.03 { return -0.0 }
+            return 1.5 * noise.gaussian() + (i % 400 < 6 ? 5 : 0) - (i % 650 < 5 ? 6 : 0)
+        }
+        var scratch: [Double] = []
+        var starts: [Double] = []
+        for (upper, lower) in [(2.0, 3.0), (4.0, 4.0), (1.0, 0.5), (9.0, 9.0)] {
+            for direction in [AlertDirection.both, .high, .low] {
+                for skip in [0, 2, 10] {
+                    let fast = Excursions.replayFactor(r, count: r.count, runLength: runLength, upper: upper,
+                                                       lower: lower, direction: direction, skip: skip,
+                                                       scratch: &scratch, starts: &starts)
+                    let slow = reference(r, upper: upper, lower: lower, direction: direction, skip: skip)
+                    #expect(fast.bitPattern == slow.bitPattern, "\(upper) \(lower) \(direction) \(skip)")
+                }
+            }
+        }
+    }
+
     /// The one-pass excursion limits equal the two one-side passes, for
     /// every run length (the short ones use the register path), with
     /// NaN, zeros and runs of each sign.
@@ -218,6 +267,29 @@ import Testing
             return noise.gaussian() + (i % 700 < 20 ? 4 : 0) - (i % 900 < 15 ? 5 : 0)
         }
         for skip in [0, 3, 40] {
+            var a: [Double] = []
+            var b: [Double] = []
+            let both = Excursions.limits(r, count: r.count, runLength: runLength, skip: skip, scratch: &a, &b)
+            let up = Excursions.limit(r, count: r.count, runLength: runLength, upward: true, skip: skip, scratch: &a)
+            let down = Excursions.limit(r, count: r.count, runLength: runLength, upward: false, skip: skip, scratch: &a)
+            #expect(both.up.bitPattern == up.bitPattern)
+            #expect(both.down.bitPattern == down.bitPattern)
+        }
+    }
+
+    /// Same with the values the vector scan could treat differently:
+    /// −0, ±∞, the largest finite values and long runs of one sign.
+    @Test(arguments: [1, 3, 6])
+    func excursionLimitsMatchOneSidedPassesWithExtremes(runLength: Int) {
+        var noise = Synthetic.Noise(seed: UInt64(90 + runLength))
+        let specials: [Double] = [-0.0, 0, .infinity, -.infinity, .nan, .greatestFiniteMagnitude,
+                                  -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        let r: [Double] = (0..<4000).map { i in
+            let u = noise.uniform()
+            if u < 0.04 { return specials[Int(noise.uniform() * Double(specials.count)) % specials.count] }
+            return (i / 50 % 3 == 0 ? 2 : 0) + noise.gaussian()
+        }
+        for skip in [0, 1, 25] {
             var a: [Double] = []
             var b: [Double] = []
             let both = Excursions.limits(r, count: r.count, runLength: runLength, skip: skip, scratch: &a, &b)

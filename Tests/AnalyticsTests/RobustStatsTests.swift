@@ -100,6 +100,47 @@ import Glibc
         #expect(spread.high == RobustStats.quantile(&again, count: n, 0.99))
     }
 
+    /// The two spread quantiles from one pass (`quantiles` with a second
+    /// scratch) are bit for bit those of the two separate selections, on
+    /// time-series shapes, ties, signed zeros.
+    @Test(arguments: ["trend", "cycle", "steps", "constant", "outliers", "zeros", "noise"])
+    func spreadQuantilesInOnePassMatchTwoSelections(shape: String) {
+        var noise = Synthetic.Noise(seed: 11)
+        for n in [1024, 1500, 16_128] {
+            let values: [Double] = (0..<n).map { i in
+                switch shape {
+                case "trend": return Double(i) * 0.25
+                case "cycle": return Double(i % 288) - 100
+                case "steps": return Double(i / 700)
+                case "constant": return -3
+                case "outliers": return i % 97 == 0 ? 1e6 : noise.uniform()
+                case "zeros": return noise.uniform() < 0.5 ? 0.0 : (noise.uniform() < 0.5 ? -0.0 : noise.gaussian())
+                default: return noise.gaussian()
+                }
+            }
+            for (low, high) in [(0.01, 0.99), (0.25, 0.75), (0.0, 1.0), (0.5, 0.5)] {
+                var one = values
+                var two = values
+                var scratch = [Double](repeating: 0, count: n)
+                var second = [Double](repeating: 0, count: n)
+                let pair = one.withUnsafeMutableBufferPointer { b in
+                    scratch.withUnsafeMutableBufferPointer { s in
+                        second.withUnsafeMutableBufferPointer { e in
+                            RobustStats.quantiles(b, count: n, low: low, high: high, scratch: s, second: e)
+                        }
+                    }
+                }
+                let separate = two.withUnsafeMutableBufferPointer { b in
+                    scratch.withUnsafeMutableBufferPointer { s in
+                        RobustStats.quantiles(b, count: n, low: low, high: high, scratch: s)
+                    }
+                }
+                #expect(pair.low.bitPattern == separate.low.bitPattern, "\(shape) \(n) \(low)")
+                #expect(pair.high.bitPattern == separate.high.bitPattern, "\(shape) \(n) \(high)")
+            }
+        }
+    }
+
     /// The counting comparison of the seasonal spreads decides exactly what
     /// the MAD compared with the threshold decides, also at the threshold
     /// itself and between the two middle order statistics.
