@@ -1,22 +1,11 @@
 // How a value is judged against learned thresholds: exactly what Nagios
 // does with `-w`/`-c` ranges (`lo:hi`, endpoints inclusive, critical
 // before warning), with the band check_baseline uses at that time. The
-// judging itself (and the spike latch) is NagiosPlugin's `BandLimits` /
-// `SpikeLatch`, the same code check_baseline runs.
+// judging itself (and the spike latch) is NagiosPlugin's `BandLimits`
+// (`ThresholdBand` is that type) and `SpikeLatch`, the same code
+// check_baseline runs.
 
 import NagiosPlugin
-
-extension ThresholdBand {
-    /// The limits as the shared evaluator takes them.
-    public var limits: BandLimits {
-        BandLimits(warningLow: warningLow, warningHigh: warningHigh, criticalLow: criticalLow,
-                   criticalHigh: criticalHigh, spikeHigh: spikeHigh, spikeLow: spikeLow)
-    }
-
-    /// The state of `value`: CRITICAL outside the critical limits, else
-    /// WARNING outside the warning limits, else OK. NaN is UNKNOWN.
-    public func status(of value: Double) -> Status { limits.status(of: value) }
-}
 
 extension MetricAnalysis {
     /// The limits in force at `time`, as check_baseline reads them from the
@@ -24,8 +13,8 @@ extension MetricAnalysis {
     /// the static band; `nil` while cold-starting or without any band.
     public func limits(at time: Int64) -> BandLimits? {
         guard outcome == .thresholds else { return nil }
-        if let p = profile?.band(at: time) { return p.limits }
-        return band?.limits
+        if let p = profile?.band(at: time) { return p }
+        return band
     }
 
     /// The state of `value` measured at `time` against ``limits(at:)``

@@ -3,6 +3,8 @@
 // time-of-week profiles for check_baseline, the HTML report). Learners
 // produce `MetricAnalysis`; writers only read it.
 
+import NagiosPlugin
+
 /// Which side of the normal band is bad for a metric.
 public enum AlertDirection: String, Sendable, Codable, Hashable {
     /// Only high values are bad (latency, errors, used space, load).
@@ -34,29 +36,10 @@ public struct MetricID: Sendable, Codable, Hashable, Comparable, CustomStringCon
 }
 
 /// Warning and critical limits on one side or both; `nil` is unbounded.
-/// Rendered to Nagios range syntax by the writers (`lower:upper`, `~:upper`, `lower:`).
-public struct ThresholdBand: Sendable, Codable, Hashable {
-    public var warningLow: Double?
-    public var warningHigh: Double?
-    public var criticalLow: Double?
-    public var criticalHigh: Double?
-    /// How far beyond the critical limit (in warning-to-critical gaps)
-    /// single checks went in the metric's normal history, above and below;
-    /// the spike latch holds only values beyond this (and beyond its own
-    /// factor). `nil`: normal spikes stayed within the critical limit.
-    public var spikeHigh: Double?
-    public var spikeLow: Double?
-
-    public init(warningLow: Double? = nil, warningHigh: Double? = nil, criticalLow: Double? = nil,
-                criticalHigh: Double? = nil, spikeHigh: Double? = nil, spikeLow: Double? = nil) {
-        self.warningLow = warningLow
-        self.warningHigh = warningHigh
-        self.criticalLow = criticalLow
-        self.criticalHigh = criticalHigh
-        self.spikeHigh = spikeHigh
-        self.spikeLow = spikeLow
-    }
-}
+/// Rendered to Nagios range syntax by the writers (`lower:upper`, `~:upper`,
+/// `lower:`). The same type check_baseline judges with (NagiosPlugin's
+/// `BandLimits`), so that what is learned and what is judged cannot drift apart.
+public typealias ThresholdBand = BandLimits
 
 /// A band per hour of the week (168 buckets, bucket 0 = Monday 00:00–00:59
 /// UTC unless `utcOffsetSeconds` says otherwise), for values that follow a

@@ -7,16 +7,18 @@
 
 /// Warning and critical limits on one side or both (`nil`: unbounded), as
 /// learned by vigil-analytics; endpoints are inclusive (a value equal to a
-/// limit is within it), critical is checked first.
-public struct BandLimits: Sendable, Hashable {
+/// limit is within it), critical is checked first. vigil-analytics learns
+/// them as its `ThresholdBand`.
+public struct BandLimits: Sendable, Codable, Hashable {
     public var warningLow: Double?
     public var warningHigh: Double?
     public var criticalLow: Double?
     public var criticalHigh: Double?
     /// The metric's own spike size beyond each critical limit, in
-    /// warning-to-critical gaps, as learned from its history (profile key
-    /// `spike`): the latch holds only values beyond it (and beyond its own
-    /// factor). `nil`: none learned.
+    /// warning-to-critical gaps: how far single checks went in its normal
+    /// history, above and below (profile key `spike`). The latch holds only
+    /// values beyond it (and beyond its own factor). `nil`: none learned, or
+    /// normal spikes stayed within the critical limit.
     public var spikeHigh: Double?
     public var spikeLow: Double?
 
