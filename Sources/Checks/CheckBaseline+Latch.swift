@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NagiosPlugin
+import SystemProbes
 
 extension BaselineProfile {
     /// `Mon 16:05` at a UTC offset (as `hourText`).
@@ -105,20 +106,7 @@ public enum BaselineLatchState {
 
     /// The state in `path`; empty when the file does not exist or is damaged.
     public static func load(_ path: String) -> [String: Memory] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [:] }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return [:]
-            }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-        }
+        guard let bytes = try? readFile(path) else { return [:] }
         return parse(String(decoding: bytes, as: UTF8.self))
     }
 

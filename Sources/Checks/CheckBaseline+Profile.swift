@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NagiosPlugin
+import SystemProbes
 
 /// A time-of-week profile written by `vigil-analytics analyze --profiles`
 /// (format version 1, described in docs/plugins/check_baseline.md and in
@@ -190,20 +191,10 @@ public struct BaselineProfile: Sendable, Equatable {
     }
 
     static func readText(_ path: String) throws(PluginError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unknown("Cannot read profile \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unknown("Cannot read profile \(path): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
+        do {
+            return String(decoding: try readFile(path), as: UTF8.self)
+        } catch {
+            throw .unknown("Cannot read profile \(path): \(String(cString: strerror(error.errno)))")
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
