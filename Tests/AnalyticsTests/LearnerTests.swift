@@ -254,6 +254,20 @@ import Testing
         }
     }
 
+    /// The two-sided scan gives, bit for bit, what the one-sided passes give.
+    private func expectLimitsMatchOneSidedPasses(_ r: [Double], runLength: Int, skips: [Int],
+                                                 sourceLocation: SourceLocation = #_sourceLocation) {
+        for skip in skips {
+            var a: [Double] = []
+            var b: [Double] = []
+            let both = Excursions.limits(r, count: r.count, runLength: runLength, skip: skip, scratch: &a, &b)
+            let up = Excursions.limit(r, count: r.count, runLength: runLength, upward: true, skip: skip, scratch: &a)
+            let down = Excursions.limit(r, count: r.count, runLength: runLength, upward: false, skip: skip, scratch: &a)
+            #expect(both.up.bitPattern == up.bitPattern, "skip \(skip)", sourceLocation: sourceLocation)
+            #expect(both.down.bitPattern == down.bitPattern, "skip \(skip)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// The one-pass excursion limits equal the two one-side passes, for
     /// every run length (the short ones use the register path), with
     /// NaN, zeros and runs of each sign.
@@ -266,15 +280,7 @@ import Testing
             if u < 0.05 { return 0 }
             return noise.gaussian() + (i % 700 < 20 ? 4 : 0) - (i % 900 < 15 ? 5 : 0)
         }
-        for skip in [0, 3, 40] {
-            var a: [Double] = []
-            var b: [Double] = []
-            let both = Excursions.limits(r, count: r.count, runLength: runLength, skip: skip, scratch: &a, &b)
-            let up = Excursions.limit(r, count: r.count, runLength: runLength, upward: true, skip: skip, scratch: &a)
-            let down = Excursions.limit(r, count: r.count, runLength: runLength, upward: false, skip: skip, scratch: &a)
-            #expect(both.up.bitPattern == up.bitPattern)
-            #expect(both.down.bitPattern == down.bitPattern)
-        }
+        expectLimitsMatchOneSidedPasses(r, runLength: runLength, skips: [0, 3, 40])
     }
 
     /// Same with the values the vector scan could treat differently:
@@ -289,15 +295,7 @@ import Testing
             if u < 0.04 { return specials[Int(noise.uniform() * Double(specials.count)) % specials.count] }
             return (i / 50 % 3 == 0 ? 2 : 0) + noise.gaussian()
         }
-        for skip in [0, 1, 25] {
-            var a: [Double] = []
-            var b: [Double] = []
-            let both = Excursions.limits(r, count: r.count, runLength: runLength, skip: skip, scratch: &a, &b)
-            let up = Excursions.limit(r, count: r.count, runLength: runLength, upward: true, skip: skip, scratch: &a)
-            let down = Excursions.limit(r, count: r.count, runLength: runLength, upward: false, skip: skip, scratch: &a)
-            #expect(both.up.bitPattern == up.bitPattern)
-            #expect(both.down.bitPattern == down.bitPattern)
-        }
+        expectLimitsMatchOneSidedPasses(r, runLength: runLength, skips: [0, 1, 25])
     }
 
     @Test func levelShiftIsFollowedAfterADay() throws {

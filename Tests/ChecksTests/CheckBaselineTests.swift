@@ -151,17 +151,20 @@ struct CheckBaselineWrappingTests {
         return nil
     }
 
+    /// One wrapping-mode run against the sample profile, `minutes` after Monday 16:00.
+    static func runAtMinute(_ stdout: String, _ minutes: Int64, _ c: CheckBaseline.Configuration) throws -> PluginExit {
+        try CheckBaseline.evaluateWrapped(Command.Output(stdout: Array(stdout.utf8), stderr: [], exitCode: 0),
+                                          profiles: [BaselineSample.profile()], config: c,
+                                          now: BaselineSample.monday16 + 60 * minutes)
+    }
+
     /// The spike latch in wrapping mode: `--state-file` carries it from run to run.
     @Test func anExtremeValueIsHeldForTheNextTwoRuns() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-latch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         var c = try config(["-p", "/p", "-s", dir.path + "/state", "-R", "0", "--", "/bin/plugin"])
-        func run(_ stdout: String, _ minutes: Int64) throws -> PluginExit {
-            try CheckBaseline.evaluateWrapped(Command.Output(stdout: Array(stdout.utf8), stderr: [], exitCode: 0),
-                                              profiles: [BaselineSample.profile()], config: c,
-                                              now: BaselineSample.monday16 + 60 * minutes)
-        }
+        func run(_ stdout: String, _ minutes: Int64) throws -> PluginExit { try Self.runAtMinute(stdout, minutes, c) }
         // Hour 16: warning ~:1.5, critical ~:2.5 (gap 1): 9 is 6.5 gaps beyond.
         let spike = "OK - x|load1=9\n"
         #expect(try run(spike, 5) == .text("BASELINE CRITICAL - load1 is 9, outside ~:2.5 (critical for Mon 16:00-17:00); extreme, held for the next 2 checks; plugin said: OK - x|load1=9\n", .critical))
@@ -196,11 +199,7 @@ struct CheckBaselineWrappingTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let c = try config(["-p", "/p", "-s", dir.path + "/state", "-R", "2", "--", "/bin/plugin"])
-        func run(_ stdout: String, _ minutes: Int64) throws -> PluginExit {
-            try CheckBaseline.evaluateWrapped(Command.Output(stdout: Array(stdout.utf8), stderr: [], exitCode: 0),
-                                              profiles: [BaselineSample.profile()], config: c,
-                                              now: BaselineSample.monday16 + 60 * minutes)
-        }
+        func run(_ stdout: String, _ minutes: Int64) throws -> PluginExit { try Self.runAtMinute(stdout, minutes, c) }
         let warn = "OK - x|load1=2\n"
         // Soft: two WARNING runs, then OK ends it.
         #expect(try Self.state(run(warn, 1)) == .warning && Self.state(run(warn, 2)) == .warning)
