@@ -147,13 +147,3 @@ public enum BaselineLatchState {
         }
     }
 }
-
-extension String {
-    /// Every occurrence of `target` replaced (no Foundation on the plugin path).
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        var out = ""
-        for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
-        return out
-    }
-}
