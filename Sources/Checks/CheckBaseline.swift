@@ -219,38 +219,27 @@ public enum CheckBaseline {
         public var uom: String
         public var band: BaselineProfile.Band
         public var hour: Int?
-        /// What is reported: the worse of `own` and a latched spike's state.
-        public var status: Status
-        /// The value's own state against the band.
-        public var own: Status
-        /// The spike latch after this check: the extreme value in force.
-        public var spike: SpikeLatch.Spike?
-        /// The earlier extreme value that holds `status` above `own`.
-        public var latchedBy: SpikeLatch.Spike?
-        /// The start of a CRITICAL held while this value is only WARNING.
-        public var heldSince: SpikeLatch.Spike?
-        /// The hard problem still reported although this check is OK
-        /// (`--recovery`); its `checksAgo` counts the OK checks so far.
-        public var recoveringFrom: SpikeLatch.Spike?
-        /// OK checks a hard problem is held for (`--recovery`).
-        public var recoveryChecks = 0
-        /// Checks an extreme value is held for (the latch length).
-        public var latchLength = 0
+        /// The spike latch's verdict on this check (`verdict.status` is what
+        /// is reported, `verdict.own` the value's own state against the band).
+        public var verdict: SpikeLatch.Verdict
+        /// The latch after this check (the extreme value in force, its length
+        /// and the recovery hold); `nil` for `@` ranges, which it does not judge.
+        public var latch: SpikeLatch?
         /// The profile's UTC offset, for the spike's time of day.
         public var utcOffsetSeconds = 0
 
+        /// What is reported.
+        public var status: Status { verdict.status }
+
         public init(label: String, value: Double, uom: String, band: BaselineProfile.Band, hour: Int?,
-                    status: Status, own: Status? = nil, spike: SpikeLatch.Spike? = nil,
-                    latchedBy: SpikeLatch.Spike? = nil) {
+                    verdict: SpikeLatch.Verdict, latch: SpikeLatch? = nil) {
             self.label = label
             self.value = value
             self.uom = uom
             self.band = band
             self.hour = hour
-            self.status = status
-            self.own = own ?? status
-            self.spike = spike
-            self.latchedBy = latchedBy
+            self.verdict = verdict
+            self.latch = latch
         }
 
         /// `load1 is 5.2, above ~:4.8 (critical for Tue 14:00-15:00)`; a
@@ -260,31 +249,31 @@ public enum CheckBaseline {
             let v = NumberFormat.shortest(value) + uom
             let when = hour.map { " for " + BaselineProfile.hourText($0) } ?? ""
             let ownText: String
-            switch own {
+            switch verdict.own {
             case .critical: ownText = "\(v), outside \(band.critical ?? "") (critical\(when))"
             case .warning: ownText = "\(v), outside \(band.warning ?? "") (warning\(when))"
             default:
                 let ranges = [band.warning, band.critical].compactMap { $0 }.joined(separator: " / ")
                 ownText = "\(v), within \(ranges.isEmpty ? "no limits" : ranges)\(when)"
             }
-            if let s = latchedBy {
+            if let s = verdict.latchedBy {
                 let ago = s.checksAgo == 1 ? "1 check ago" : "\(s.checksAgo) checks ago"
                 return "\(label) spiked to \(NumberFormat.shortest(s.value) + uom) on \(BaselineProfile.minuteText(s.time, utcOffsetSeconds: utcOffsetSeconds)), \(ago), "
                     + "beyond the \(s.status == .critical ? "critical" : "warning") limit \(NumberFormat.shortest(s.limit)); now \(ownText)"
             }
-            if let h = heldSince {
+            if let h = verdict.heldSince {
                 let ago = h.checksAgo == 1 ? "1 check ago" : "\(h.checksAgo) checks ago"
                 return "\(label) is \(ownText); critical since \(BaselineProfile.minuteText(h.time, utcOffsetSeconds: utcOffsetSeconds)) "
                     + "(\(NumberFormat.shortest(h.value) + uom), \(ago)) and not back within \(band.warning ?? "the band") since"
             }
-            if let p = recoveringFrom {
-                let needed = recoveryChecks + 1
+            if let p = verdict.recoveringFrom {
+                let needed = (latch?.recoveryChecks ?? 0) + 1
                 return "\(label) is \(ownText); \(p.status == .critical ? "critical" : "warning") until "
                     + "\(BaselineProfile.minuteText(p.time, utcOffsetSeconds: utcOffsetSeconds)) "
                     + "(\(NumberFormat.shortest(p.value) + uom)), ends after \(needed) OK checks in a row (\(p.checksAgo) so far)"
             }
-            if let s = spike, s.checksAgo == 0, latchLength > 0 {
-                let held = latchLength == 1 ? "the next check" : "the next \(latchLength) checks"
+            if let latch, let s = latch.spike, s.checksAgo == 0, latch.length > 0 {
+                let held = latch.length == 1 ? "the next check" : "the next \(latch.length) checks"
                 return "\(label) is \(ownText); extreme, held for \(held)"
             }
             return "\(label) is \(ownText)"
@@ -306,23 +295,21 @@ public enum CheckBaseline {
         let (band, hour) = profile.band(at: time)
         // The ranges were validated when the profile was read.
         let thresholds = (try? Thresholds(warning: band.warning, critical: band.critical)) ?? Thresholds()
-        var j = Judgement(label: profile.label, value: scaled, uom: profile.uom, band: band, hour: hour,
-                          status: thresholds.status(of: scaled))
-        j.utcOffsetSeconds = profile.utcOffsetSeconds
-        j.latchLength = latch.length
+        func judgement(_ verdict: SpikeLatch.Verdict, _ latch: SpikeLatch?) -> Judgement {
+            var j = Judgement(label: profile.label, value: scaled, uom: profile.uom, band: band, hour: hour,
+                              verdict: verdict, latch: latch)
+            j.utcOffsetSeconds = profile.utcOffsetSeconds
+            return j
+        }
         // `@` ranges have no "beyond": judged as plain Nagios ranges.
-        guard var limits = BandLimits(thresholds) else { return j }
+        guard var limits = BandLimits(thresholds) else {
+            let own = thresholds.status(of: scaled)
+            return judgement(SpikeLatch.Verdict(own: own, status: own), nil)
+        }
         limits.spikeHigh = profile.spikeHigh
         limits.spikeLow = profile.spikeLow
         let verdict = latch.judge(scaled, limits: limits, at: time)
-        j.own = verdict.own
-        j.status = verdict.status
-        j.latchedBy = verdict.latchedBy
-        j.heldSince = verdict.heldSince
-        j.recoveringFrom = verdict.recoveringFrom
-        j.recoveryChecks = latch.recoveryChecks
-        j.spike = latch.spike
-        return j
+        return judgement(verdict, latch)
     }
 
     /// Unit conversions between the spellings plugins use for the same

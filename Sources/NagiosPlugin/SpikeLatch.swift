@@ -183,6 +183,15 @@ public struct SpikeLatch: Sendable, Hashable {
         /// The problem whose state is held although this check is OK
         /// (`recoveryChecks`), if any; its `checksAgo` counts the OK checks.
         public var recoveringFrom: Spike? = nil
+
+        public init(own: Status, status: Status, latchedBy: Spike? = nil, heldSince: Spike? = nil,
+                    recoveringFrom: Spike? = nil) {
+            self.own = own
+            self.status = status
+            self.latchedBy = latchedBy
+            self.heldSince = heldSince
+            self.recoveringFrom = recoveringFrom
+        }
     }
 
     /// Judges the next check's value (checks in time order). A NaN value
