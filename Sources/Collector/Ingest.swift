@@ -92,7 +92,7 @@ public final class Ingester {
     public let options: CollectorOptions
     let logger: Logger
     let writer: MetricWriter
-    private var pending: [PendingMetric] = []
+    private var pending: [PendingService] = []
     private var pendingIndex: [String: Int] = [:]
     private var pendingValues = 0
     /// Counts since the last `takeSummary()`.
@@ -181,59 +181,63 @@ public final class Ingester {
         for e in parsed.errors {
             reject(file, line, "\(e.reason): '\(RecordParser.preview(e.text.utf8))'", record: false)
         }
-        let directory: String
+        let base: String
         do {
-            directory = try MetricPath.relativeDirectory(host: record.host, service: record.service)
+            base = try MetricPath.relativeServiceBase(host: record.host, service: record.service)
         } catch {
             for item in parsed.items {
                 reject(file, line, "metric '\(RecordParser.preview(item.label.utf8))': \(error.reason)", record: false)
             }
             return
         }
-        // labels of this record so far: a linear search for the usual few,
-        // a set for many (a 1 MiB line may hold 100,000 items)
-        var seen: [String] = []
-        var seenSet = Set<String>()
-        let few = parsed.items.count <= 16
-        if few { seen.reserveCapacity(parsed.items.count) }
+        guard !parsed.items.isEmpty else { return }
+        let s: Int
+        if let i = pendingIndex[base] {
+            s = i
+        } else {
+            s = pending.count
+            pendingIndex[base] = s
+            pending.append(PendingService(base: base, host: record.host, service: record.service, firstTime: record.time))
+        }
+        if let last = pending[s].rows.last, record.time <= last.time {
+            // out of order or repeated within the batch: every metric of the record
+            summary.duplicates += parsed.items.count
+            return
+        }
+        pending[s].checkCommand = record.checkCommand
+        var row = PendingRow(time: record.time, values: [PendingRow.Reading](repeating: .absent, count: pending[s].series.count))
         for item in parsed.items {
             let label = Array(item.label.utf8)
-            let base: String
+            let encoded: String
             do {
-                base = try directory + MetricPath.encodePart(label, what: "label")
+                encoded = try MetricPath.encodePart(label, what: "label")
             } catch {
                 reject(file, line, "metric '\(RecordParser.preview(label))': \(error.reason)", record: false)
                 continue
             }
-            if few ? seen.contains(base) : !seenSet.insert(base).inserted {
-                reject(file, line, "label '\(RecordParser.preview(label))' appears twice in the record", record: false)
-                continue
-            }
-            if few { seen.append(base) }
-            let ds = options.schema.dataSource(uom: item.uom, minimum: item.minimum, maximum: item.maximum)
-            let meta = MetricMetadata(host: record.host, service: record.service, label: item.label, uom: item.uom,
-                                      warning: item.warning, critical: item.critical, minimum: item.minimum,
-                                      maximum: item.maximum, checkCommand: record.checkCommand,
-                                      dataSourceType: ds.kind.rawValue, firstSeen: record.time, lastSeen: record.time)
-            if let i = pendingIndex[base] {
-                if record.time <= pending[i].lastTime {
-                    summary.duplicates += 1
+            let k = pending[s].seriesIndex(item.label, encoded: encoded)
+            if k < row.values.count {
+                if case .absent = row.values[k] {} else {
+                    reject(file, line, "label '\(RecordParser.preview(label))' appears twice in the record", record: false)
                     continue
                 }
-                pending[i].values.append((record.time, item.value))
-                pending[i].lastTime = record.time
-                let first = pending[i].metadata.firstSeen
-                pending[i].metadata = meta
-                pending[i].metadata.firstSeen = first
-                pending[i].dataSource = ds
             } else {
-                pendingIndex[base] = pending.count
-                pending.append(PendingMetric(base: base, metadata: meta, dataSource: ds, values: [(record.time, item.value)],
-                                             lastTime: record.time))
+                row.values.append(contentsOf: repeatElement(.absent, count: k + 1 - row.values.count))
             }
-            pendingValues += 1
-            if pendingValues >= options.batchSize { writePending() }
+            let ds = options.schema.dataSource(uom: item.uom, minimum: item.minimum, maximum: item.maximum,
+                                               name: pending[s].series[k].metric.dataSource)
+            pending[s].series[k].metric = ServiceMetadata.Metric(
+                dataSource: ds.name, label: item.label, uom: item.uom, warning: item.warning, critical: item.critical,
+                minimum: item.minimum, maximum: item.maximum, dataSourceType: ds.kind.rawValue)
+            pending[s].series[k].dataSource = ds
+            row.values[k] = item.value.map { .value($0) } ?? .unknown
+            row.count += 1
         }
+        guard row.count > 0 else { return }
+        pending[s].rows.append(row)
+        pending[s].valueCount += row.count
+        pendingValues += row.count
+        if pendingValues >= options.batchSize { writePending() }
     }
 
     private func reject(_ file: String, _ line: Int, _ reason: String, record: Bool) {
@@ -258,11 +262,86 @@ public final class Ingester {
     }
 }
 
-/// Values of one metric waiting to be written, in increasing time order.
+/// Values of one metric waiting to be written, in increasing time order
+/// (the one-file-per-metric layout).
 struct PendingMetric: Sendable {
     var base: String
     var metadata: MetricMetadata
     var dataSource: RRDDataSource
     var values: [(Double, Double?)]
     var lastTime: Double
+}
+
+/// The records of one host/service waiting to be written, in increasing
+/// time order: one row per record, one column per label seen.
+struct PendingService: Sendable {
+    struct Series: Sendable {
+        var label: String
+        /// The label as a file name part (`MetricPath.encode`).
+        var encodedLabel: String
+        /// What the latest record said (its `dataSource` is the name the
+        /// label has in a service file).
+        var metric: ServiceMetadata.Metric
+        var dataSource: RRDDataSource
+    }
+
+    /// `host/service`, encoded, without extension.
+    var base: String
+    var host: [UInt8]
+    var service: [UInt8]?
+    var checkCommand: [UInt8]?
+    var series: [Series] = []
+    var rows: [PendingRow] = []
+    var firstTime: Double
+    /// Values in `rows` (labels present, `U` included).
+    var valueCount = 0
+    /// Label → index in `series`, built once a service has many labels.
+    private var index: [String: Int] = [:]
+
+    init(base: String, host: [UInt8], service: [UInt8]?, firstTime: Double) {
+        self.base = base
+        self.host = host
+        self.service = service
+        self.firstTime = firstTime
+    }
+
+    /// The column of `label`, added when new.
+    mutating func seriesIndex(_ label: String, encoded: String) -> Int {
+        if series.count <= 16 {
+            if let k = series.firstIndex(where: { $0.label == label }) { return k }
+        } else {
+            if index.isEmpty { for (k, s) in series.enumerated() { index[s.label] = k } }
+            if let k = index[label] { return k }
+            index[label] = series.count
+        }
+        let name = ServiceMetadata.dataSourceName(for: label)
+        series.append(Series(label: label, encodedLabel: encoded, metric: ServiceMetadata.Metric(dataSource: name, label: label),
+                             dataSource: RRDDataSource(name: name, kind: .gauge, heartbeat: 0)))
+        return series.count - 1
+    }
+
+    var lastTime: Double { rows.last?.time ?? firstTime }
+}
+
+/// One record's values, by column of its `PendingService`.
+struct PendingRow: Sendable {
+    enum Reading: Sendable {
+        /// The record has no such label: unknown in a service file, nothing
+        /// written in a metric file.
+        case absent
+        /// `U` in the perfdata: stored as unknown.
+        case unknown
+        case value(Double)
+
+        var number: Double? {
+            if case .value(let v) = self { return v }
+            return nil
+        }
+    }
+
+    var time: Double
+    /// May be shorter than the service's columns (labels seen later are absent).
+    var values: [Reading]
+    /// Labels present.
+    var count = 0
 }

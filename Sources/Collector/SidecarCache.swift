@@ -19,6 +19,9 @@ final class SidecarCache: @unchecked Sendable {
         var description: [UInt8]
         var firstSeen: Double
         var lastSeen: Double
+        /// A service sidecar whose text is not what the perfdata would
+        /// write (more labels, another order): the file as parsed.
+        var service: ServiceMetadata? = nil
     }
 
     let capacity: Int
