@@ -16,12 +16,13 @@ public struct CollectorOptions: Sendable {
     public var batchSize: Int
     /// Longer input lines are rejected (and skipped) without being held in memory.
     public var maxLineLength: Int
-    /// Threads writing RRD files (librrd directly; one metric per thread at a time).
-    public var threads: Int
+    /// The part of the services this process stores when several worker
+    /// processes share the input (`WorkerProcesses`); `nil` = all.
+    public var shard: Shard?
 
     public init(rrdDirectory: String, schema: StorageSchema = StorageSchema(), daemon: String? = nil,
-                batchSize: Int = 20_000, maxLineLength: Int = 1 << 20, threads: Int = 1) {
-        self.threads = max(1, threads)
+                batchSize: Int = 20_000, maxLineLength: Int = 1 << 20, shard: Shard? = nil) {
+        self.shard = shard
         self.rrdDirectory = FileIO.absolute(rrdDirectory)
         while self.rrdDirectory.count > 1, self.rrdDirectory.hasSuffix("/") { self.rrdDirectory.removeLast() }
         self.schema = schema
@@ -176,19 +177,27 @@ public final class Ingester {
     // MARK: records → pending values
 
     private func add(_ record: PerfdataRecord, file: String, line: Int) {
-        summary.records += 1
-        let parsed = record.perfdata.withUnsafeBufferPointer { PerfdataParser.parse(bytes: $0) }
-        for e in parsed.errors {
-            reject(file, line, "\(e.reason): '\(RecordParser.preview(e.text.utf8))'", record: false)
-        }
         let base: String
         do {
             base = try MetricPath.relativeServiceBase(host: record.host, service: record.service)
         } catch {
+            // a record no file can hold is reported by the first shard
+            guard options.shard?.index ?? 0 == 0 else { return }
+            summary.records += 1
+            let parsed = record.perfdata.withUnsafeBufferPointer { PerfdataParser.parse(bytes: $0) }
+            for e in parsed.errors {
+                reject(file, line, "\(e.reason): '\(RecordParser.preview(e.text.utf8))'", record: false)
+            }
             for item in parsed.items {
                 reject(file, line, "metric '\(RecordParser.preview(item.label.utf8))': \(error.reason)", record: false)
             }
             return
+        }
+        if let shard = options.shard, !shard.owns(base) { return }
+        summary.records += 1
+        let parsed = record.perfdata.withUnsafeBufferPointer { PerfdataParser.parse(bytes: $0) }
+        for e in parsed.errors {
+            reject(file, line, "\(e.reason): '\(RecordParser.preview(e.text.utf8))'", record: false)
         }
         guard !parsed.items.isEmpty else { return }
         let s: Int
@@ -242,6 +251,8 @@ public final class Ingester {
 
     private func reject(_ file: String, _ line: Int, _ reason: String, record: Bool) {
         if record {
+            // a line that is not a record belongs to no service: the first shard reports it
+            guard options.shard?.index ?? 0 == 0 else { return }
             summary.records += 1
             summary.rejectedRecords += 1
         } else {

@@ -8,10 +8,8 @@ import Glibc
 /// the sidecar in step with the perfdata, and stores values either with
 /// librrd directly or through rrdcached (`BATCH`).
 ///
-/// Thread safety: `write` is called from one thread at a time; its worker
-/// threads share only immutable state (options, logger, the batch) and each
-/// writes its own metrics' files.
-final class MetricWriter: @unchecked Sendable {
+/// Not thread-safe: one writer per ingester.
+final class MetricWriter {
     struct Counts {
         var stored = 0
         var duplicates = 0
@@ -30,8 +28,7 @@ final class MetricWriter: @unchecked Sendable {
     /// while it does not change), from the second batch on: a run of one
     /// batch (one `ingest` per Nagios pass) would only pay for filling it.
     let sidecars = SidecarCache()
-    /// Whether `sidecars` is used: set after the first batch (changed only
-    /// between batches, never while worker threads run).
+    /// Whether `sidecars` is used: set after the first batch.
     var remembering = false
     /// The RRD directory, open: sidecars are read relative to it (the
     /// kernel walks 3 path components instead of the whole absolute path).
@@ -70,27 +67,9 @@ final class MetricWriter: @unchecked Sendable {
             sendThroughDaemon(daemon, batch, &counts)
             return counts
         }
-        // librrd directly: services are independent files, written by
-        // `threads` threads (each service's values by one thread, in order)
-        let workers = max(1, min(options.threads, batch.count / 64 + 1))
-        let perWorker = UnsafeMutableBufferPointer<Counts>.allocate(capacity: workers)
-        perWorker.initialize(repeating: Counts())
-        defer { perWorker.deallocate() }
-        let slots = SendableBuffer(perWorker)
-        runOnThreads(workers) { w in
-            var mine = Counts()
-            var k = w
-            while k < batch.count {
-                self.storeDirect(batch[k], &mine)
-                k += workers
-            }
-            slots.buffer[w] = mine
-        }
-        for c in perWorker {
-            counts.stored += c.stored
-            counts.duplicates += c.duplicates
-            counts.failed += c.failed
-        }
+        // librrd directly, one service after the other (parallel writers are
+        // processes, one per shard: see `WorkerProcesses`)
+        for service in batch { storeDirect(service, &counts) }
         return counts
     }
 
@@ -116,8 +95,7 @@ final class MetricWriter: @unchecked Sendable {
         let rrd = full + ".rrd"
         let existing = readSidecar(metric)
         if existing == nil, !FileIO.exists(rrd) {
-            // a new metric: its directory may be new too (mkdir is atomic,
-            // so threads racing here are fine)
+            // a new metric: its directory may be new too
             let dir = FileIO.directory(of: full)
             do { try FileIO.makeDirectories(dir) } catch { throw .system(error) }
             do { try createFile(rrd, start: metric.values.first?.0 ?? 1, [metric.dataSource]) } catch { throw .rrd(error) }
@@ -362,10 +340,4 @@ final class MetricWriter: @unchecked Sendable {
             sidecars.remove(metric.base)
         }
     }
-}
-
-/// A buffer whose elements are written by different threads, one each.
-struct SendableBuffer<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
-    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }
