@@ -75,12 +75,15 @@ public enum CollectorError: Error, Sendable, CustomStringConvertible {
     case system(SystemError)
     case rrd(RRDError)
     case usage(String)
+    /// A writer process failed (its part of the values may not be stored).
+    case worker(String)
 
     public var description: String {
         switch self {
         case .system(let e): return e.description
         case .rrd(let e): return e.description
         case .usage(let s): return s
+        case .worker(let s): return s
         }
     }
 }
@@ -169,6 +172,7 @@ public final class Ingester {
     /// Writes every gathered value. Returns the counts since the last call.
     public func flush() -> IngestSummary {
         writePending()
+        writer.saveSidecarCache()
         let s = summary
         summary = IngestSummary()
         return s

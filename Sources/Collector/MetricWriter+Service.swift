@@ -117,7 +117,7 @@ extension MetricWriter {
             }
         }
         if !added.isEmpty {
-            do { try RRDFile.tune(path: rrd, arguments: added.map(\.definition)) } catch { throw .rrd(error) }
+            do { try RRDFile.addDataSources(path: rrd, added) } catch { throw .rrd(error) }
             logger.info("\(s.base): data sources added: \(added.map(\.definition).joined(separator: " "))")
         }
         let sidecar = ServiceMetadata(host: s.host, service: s.service, checkCommand: s.checkCommand, metrics: metrics,
@@ -131,8 +131,9 @@ extension MetricWriter {
     private func readServiceSidecar(_ s: PendingService, _ expected: ServiceMetadata) -> ServiceMetadata? {
         let path = s.base + ".meta"
         let description = expected.descriptionText()
-        if remembering, let known = sidecars.entry(s.base), FileIdentity.of(path, relativeTo: rootFD) == known.identity {
-            if known.description == description {
+        let hash = SidecarCache.hash(description)
+        if let known = sidecars.entry(s.base), FileIdentity.of(path, relativeTo: rootFD) == known.identity {
+            if known.description == hash {
                 var m = expected
                 m.firstSeen = known.firstSeen
                 m.lastSeen = known.lastSeen
@@ -143,14 +144,12 @@ extension MetricWriter {
         var identity: FileIdentity?
         let read = ServiceMetadata.read(path: path, relativeTo: rootFD, expecting: expected, description: description,
                                         identity: &identity)
-        if remembering {
-            if let read, let identity {
-                let same = read.describesSameService(as: expected)
-                sidecars.store(s.base, .init(identity: identity, description: same ? description : read.descriptionText(),
-                                             firstSeen: read.firstSeen, lastSeen: read.lastSeen, service: same ? nil : read))
-            } else {
-                sidecars.remove(s.base)
-            }
+        if let read, let identity {
+            let same = read.describesSameService(as: expected)
+            sidecars.store(s.base, .init(identity: identity, description: same ? hash : SidecarCache.hash(read.descriptionText()),
+                                         firstSeen: read.firstSeen, lastSeen: read.lastSeen, service: same ? nil : read))
+        } else {
+            sidecars.remove(s.base)
         }
         return read
     }
@@ -281,14 +280,13 @@ extension MetricWriter {
         do {
             try FileIO.replace(path, with: meta.serialized(), sync: false)
         } catch {
-            if remembering { sidecars.remove(s.base) }
+            sidecars.remove(s.base)
             throw .system(error)
         }
-        guard remembering else { return }
         if let identity = FileIdentity.of(s.base + ".meta", relativeTo: rootFD) {
             let description = meta.descriptionText()
             let same = description == expectedSidecar(s).descriptionText()
-            sidecars.store(s.base, .init(identity: identity, description: description, firstSeen: meta.firstSeen,
+            sidecars.store(s.base, .init(identity: identity, description: SidecarCache.hash(description), firstSeen: meta.firstSeen,
                                          lastSeen: meta.lastSeen, service: same ? nil : meta))
         } else {
             sidecars.remove(s.base)

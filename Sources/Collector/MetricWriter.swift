@@ -24,12 +24,11 @@ final class MetricWriter {
     /// batch is being sent on the first (CREATE, FLUSH); opened when first
     /// needed.
     var control: RRDCachedClient?
-    /// The sidecars read or written so far (each read once per process
-    /// while it does not change), from the second batch on: a run of one
-    /// batch (one `ingest` per Nagios pass) would only pay for filling it.
+    /// The sidecars read or written so far, kept across runs in
+    /// `cacheFile` (each read once while it does not change).
     let sidecars = SidecarCache()
-    /// Whether `sidecars` is used: set after the first batch.
-    var remembering = false
+    /// `sidecars`' file in the RRD directory: one per writer process.
+    let cacheFile: String
     /// The RRD directory, open: sidecars are read relative to it (the
     /// kernel walks 3 path components instead of the whole absolute path).
     let rootFD: Int32
@@ -44,6 +43,8 @@ final class MetricWriter {
         } catch {
             throw .system(error)
         }
+        cacheFile = ".vigil-sidecars-\(options.shard?.index ?? 0)-of-\(options.shard?.count ?? 1)"
+        sidecars.load(cacheFile, relativeTo: rootFD)
         if let address = options.daemon {
             if options.rrdDirectory.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }) {
                 close(rootFD)
@@ -60,8 +61,15 @@ final class MetricWriter {
 
     deinit { close(rootFD) }
 
+    /// Saves what was learnt about the sidecars (a failure costs only
+    /// reads in the next run).
+    func saveSidecarCache() {
+        do { try sidecars.save(cacheFile, in: options.rrdDirectory) } catch {
+            logger.warning("\(error): the next run reads every sidecar")
+        }
+    }
+
     func write(_ batch: [PendingService]) -> Counts {
-        defer { remembering = true }
         var counts = Counts()
         if let daemon {
             sendThroughDaemon(daemon, batch, &counts)
@@ -113,10 +121,8 @@ final class MetricWriter {
     private func readSidecar(_ metric: PendingMetric) -> MetricMetadata? {
         let path = metric.base + ".meta"
         let description = metric.metadata.descriptionText()
-        guard remembering else {
-            return MetricMetadata.read(path: path, relativeTo: rootFD, expecting: metric.metadata, description: description)
-        }
-        if let known = sidecars.entry(metric.base), known.description == description,
+        let hash = SidecarCache.hash(description)
+        if let known = sidecars.entry(metric.base), known.description == hash,
            FileIdentity.of(path, relativeTo: rootFD) == known.identity {
             var m = metric.metadata
             m.firstSeen = known.firstSeen
@@ -127,7 +133,7 @@ final class MetricWriter {
         let read = MetricMetadata.read(path: path, relativeTo: rootFD, expecting: metric.metadata, description: description,
                                        identity: &identity)
         if let read, let identity {
-            let d = read.describesSameMetric(as: metric.metadata) ? description : read.descriptionText()
+            let d = read.describesSameMetric(as: metric.metadata) ? hash : SidecarCache.hash(read.descriptionText())
             sidecars.store(metric.base, .init(identity: identity, description: d, firstSeen: read.firstSeen, lastSeen: read.lastSeen))
         } else {
             sidecars.remove(metric.base)
@@ -329,12 +335,11 @@ final class MetricWriter {
         do {
             try FileIO.replace(full + ".meta", with: meta.serialized(), sync: false)
         } catch {
-            if remembering { sidecars.remove(metric.base) }
+            sidecars.remove(metric.base)
             throw .system(error)
         }
-        guard remembering else { return }
         if let identity = FileIdentity.of(metric.base + ".meta", relativeTo: rootFD) {
-            sidecars.store(metric.base, .init(identity: identity, description: meta.descriptionText(),
+            sidecars.store(metric.base, .init(identity: identity, description: SidecarCache.hash(meta.descriptionText()),
                                               firstSeen: meta.firstSeen, lastSeen: meta.lastSeen))
         } else {
             sidecars.remove(metric.base)

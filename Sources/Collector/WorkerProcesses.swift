@@ -53,6 +53,33 @@ extension IngestSummary {
     }
 }
 
+/// How to store one input file with several writer processes: how many,
+/// and the arguments (without the program name and `--shard`) of the
+/// `ingest` command that stores a file's part in a worker.
+public struct WorkerPlan: Sendable {
+    public var count: Int
+    public var arguments: @Sendable (_ file: String) -> [String]
+    /// Inputs smaller than this are stored by one process: another
+    /// process's start (about 12 ms) would cost more than it saves.
+    public static let minimumBytes = 256 << 10
+
+    public init(count: Int, arguments: @escaping @Sendable (_ file: String) -> [String]) {
+        self.count = count
+        self.arguments = arguments
+    }
+
+    /// `count` when `files` hold at least `minimumBytes` together, else 1.
+    public func processes(for files: [String]) -> Int {
+        guard count > 1 else { return 1 }
+        var bytes = 0
+        for f in files {
+            var st = stat()
+            if stat(f, &st) == 0 { bytes += Int(st.st_size) }
+        }
+        return bytes >= WorkerPlan.minimumBytes ? count : 1
+    }
+}
+
 /// Writer processes: librrd maps every file it updates, so threads of one
 /// process serialise on the kernel's address-space lock, while processes
 /// do not. The parent stores part 0 of the services itself and starts a

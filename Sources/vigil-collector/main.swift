@@ -54,6 +54,22 @@ struct StorageOptions: ParsableArguments {
                                 daemon: daemon, batchSize: batchSize)
     }
 
+    /// Writer processes for librrd directly (`--jobs`, default one per
+    /// CPU, at most 8); `arguments` gives a worker's `ingest` arguments.
+    func workerPlan(_ arguments: @escaping @Sendable (String) -> [String]) -> WorkerPlan? {
+        guard daemon == nil else { return nil }
+        let n = jobs ?? min(8, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        return n > 1 ? WorkerPlan(count: n, arguments: arguments) : nil
+    }
+
+    /// The options a worker process needs to store like this one.
+    var workerArguments: [String] {
+        var a = ["ingest", "--rrd-dir", rrdDirectory, "--step", String(step), "--heartbeat", String(heartbeat),
+                 "--batch-size", String(batchSize), "--log-level", logLevel]
+        for r in archives { a += ["--rra", r] }
+        return a
+    }
+
     func makeLogger() -> Logger {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -112,17 +128,11 @@ struct Ingest: ParsableCommand {
 
     /// How many processes write: several only for librrd directly, from
     /// files (each reads them whole) holding enough records to be worth
-    /// another process's start (about 12 ms).
+    /// another process's start.
     func writerCount() -> Int {
-        guard storage.daemon == nil, host == nil, !files.contains("-") else { return 1 }
-        let n = storage.jobs ?? min(8, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
-        guard n > 1 else { return 1 }
-        var bytes = 0
-        for f in files {
-            var st = stat()
-            if stat(f, &st) == 0 { bytes += Int(st.st_size) }
-        }
-        return bytes >= 256 << 10 ? n : 1
+        guard host == nil, !files.contains("-") else { return 1 }
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        return storage.workerPlan { _ in arguments }?.processes(for: files) ?? 1
     }
 
     func run() throws {
@@ -225,10 +235,17 @@ struct Spool: AsyncParsableCommand {
         guard interval > 0 else { throw ValidationError("--interval must be positive") }
     }
 
+    /// Each spool file of 256 KiB or more is stored by `--jobs` processes.
+    var workerPlan: WorkerPlan? {
+        let arguments = storage.workerArguments
+        return storage.workerPlan { file in arguments + [file] }
+    }
+
     func run() async throws {
         let logger = storage.makeLogger()
         if watch {
-            let service = SpoolService(options: storage.collectorOptions, directory: directory, interval: interval, logger: logger)
+            let service = SpoolService(options: storage.collectorOptions, directory: directory, interval: interval,
+                                       workers: workerPlan, logger: logger)
             let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
                                                           logger: logger))
             try await group.run()
@@ -239,7 +256,7 @@ struct Spool: AsyncParsableCommand {
             logger.critical("\(error)")
             throw ExitCode(2)
         }
-        let spool = SpoolProcessor(directory: directory, ingester: ingester, logger: logger)
+        let spool = SpoolProcessor(directory: directory, ingester: ingester, workers: workerPlan, logger: logger)
         do {
             let (summary, kept) = try spool.processOnce()
             print("vigil-collector: \(summary.line)\(kept > 0 ? ", \(kept) files kept" : "")")
