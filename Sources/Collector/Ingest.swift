@@ -181,27 +181,20 @@ public final class Ingester {
     // MARK: records → pending values
 
     private func add(_ record: PerfdataRecord, file: String, line: Int) {
-        let base: String
-        do {
-            base = try MetricPath.relativeServiceBase(host: record.host, service: record.service)
-        } catch {
-            // a record no file can hold is reported by the first shard
-            guard options.shard?.index ?? 0 == 0 else { return }
-            summary.records += 1
-            let parsed = record.perfdata.withUnsafeBufferPointer { PerfdataParser.parse(bytes: $0) }
-            for e in parsed.errors {
-                reject(file, line, "\(e.reason): '\(RecordParser.preview(e.text.utf8))'", record: false)
-            }
-            for item in parsed.items {
-                reject(file, line, "metric '\(RecordParser.preview(item.label.utf8))': \(error.reason)", record: false)
-            }
-            return
-        }
-        if let shard = options.shard, !shard.owns(base) { return }
+        if let shard = options.shard, !shard.owns(host: record.host, service: record.service) { return }
         summary.records += 1
         let parsed = record.perfdata.withUnsafeBufferPointer { PerfdataParser.parse(bytes: $0) }
         for e in parsed.errors {
             reject(file, line, "\(e.reason): '\(RecordParser.preview(e.text.utf8))'", record: false)
+        }
+        let base: String
+        do {
+            base = try MetricPath.relativeServiceBase(host: record.host, service: record.service)
+        } catch {
+            for item in parsed.items {
+                reject(file, line, "metric '\(RecordParser.preview(item.label.utf8))': \(error.reason)", record: false)
+            }
+            return
         }
         guard !parsed.items.isEmpty else { return }
         let s: Int

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// One of `count` parts of the services of an input: a service belongs to
-/// the part its encoded `host/service` hashes to, so each service file is
+/// the part its host and service names hash to, so each service file is
 /// written by exactly one process, in input order.
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public let index: Int
@@ -24,15 +24,21 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(index)/\(count)" }
 
-    /// Whether the service `base` (`MetricPath.relativeServiceBase`) is this part's.
-    public func owns(_ base: String) -> Bool { Shard.part(of: base, count: count) == index }
+    /// Whether the service (`nil`: host perfdata) of `host` is this part's.
+    public func owns(host: [UInt8], service: [UInt8]?) -> Bool { Shard.part(host: host, service: service, count: count) == index }
 
-    /// FNV-1a of the name's bytes: the same part in every process.
-    static func part(of base: String, count: Int) -> Int {
+    /// FNV-1a of the names' bytes (a 0 byte between them, none for host
+    /// perfdata): the same part in every process.
+    static func part(host: [UInt8], service: [UInt8]?, count: Int) -> Int {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in base.utf8 {
+        func add(_ b: UInt8) {
             h ^= UInt64(b)
             h = h &* 0x0000_0100_0000_01B3
+        }
+        for b in host { add(b) }
+        if let service {
+            add(0)
+            for b in service { add(b) }
         }
         return Int(h % UInt64(count))
     }
