@@ -100,6 +100,8 @@ public struct MetricMetadata: Sendable, Equatable {
     }
 
     public init?(parsing bytes: [UInt8]) {
+        // a service sidecar has the same keys for each of its metrics: not one metric's
+        guard !ServiceMetadata.isServiceSidecar(bytes) else { return nil }
         var fields: [String: [UInt8]] = [:]
         for line in bytes.split(separator: 0x0A) where line.first != 0x23 {
             guard let eq = line.firstIndex(of: 0x3D) else { return nil }
