@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collector
+import Dispatch
 import Logging
 import RRD
 import ServiceLifecycle
@@ -81,8 +82,14 @@ struct StorageOptions: ParsableArguments {
     }
 }
 
+/// A synchronous command on the main thread: `ingest` and a `spool` pass
+/// never start a thread. librrd maps and unmaps every file it updates, and
+/// each unmap in a process whose threads have run on other CPUs interrupts
+/// those CPUs to flush their TLBs (an async `main` runs on a pool thread
+/// while the main thread waits: two threads), which slows the other
+/// writer process on the other core.
 @main
-struct VigilCollector: AsyncParsableCommand {
+struct VigilCollector: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil-collector",
         abstract: "Stores Nagios/Icinga performance data in RRD files, one file per service.",
@@ -212,7 +219,7 @@ struct Ingest: ParsableCommand {
     }
 }
 
-struct Spool: AsyncParsableCommand {
+struct Spool: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Store every file of a spool directory, removing each once all its records are stored.",
         discussion: """
@@ -241,14 +248,14 @@ struct Spool: AsyncParsableCommand {
         return storage.workerPlan { file in arguments + [file] }
     }
 
-    func run() async throws {
+    func run() throws {
         let logger = storage.makeLogger()
         if watch {
             let service = SpoolService(options: storage.collectorOptions, directory: directory, interval: interval,
                                        workers: workerPlan, logger: logger)
             let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
                                                           logger: logger))
-            try await group.run()
+            try runBlocking { try await group.run() }
             return
         }
         let ingester: Ingester
@@ -266,4 +273,21 @@ struct Spool: AsyncParsableCommand {
             throw ExitCode(2)
         }
     }
+}
+
+/// Runs `body` as a task and blocks the calling (main) thread until it
+/// ends: the service group of `spool --watch` needs Swift concurrency, the
+/// rest of the tool does not.
+func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws {
+    final class Outcome: @unchecked Sendable {
+        var error: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+    }
+    let outcome = Outcome()
+    Task.detached {
+        do { try await body() } catch { outcome.error = error }
+        outcome.done.signal()
+    }
+    outcome.done.wait()
+    if let error = outcome.error { throw error }
 }
