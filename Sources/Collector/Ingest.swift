@@ -196,7 +196,28 @@ public final class Ingester {
             }
             return
         }
-        guard !parsed.items.isEmpty else { return }
+        // labels first: a bad one is rejected whatever the record's time,
+        // and a record with no good metric touches no file
+        var accepted: [(item: ParsedPerfDatum, encoded: String)] = []
+        accepted.reserveCapacity(parsed.items.count)
+        var seen = Set<String>() // only for many labels: a linear search for the usual few
+        let few = parsed.items.count <= 16
+        for item in parsed.items {
+            let label = Array(item.label.utf8)
+            let encoded: String
+            do {
+                encoded = try MetricPath.encodePart(label, what: "label")
+            } catch {
+                reject(file, line, "metric '\(RecordParser.preview(label))': \(error.reason)", record: false)
+                continue
+            }
+            if few ? accepted.contains(where: { $0.encoded == encoded }) : !seen.insert(encoded).inserted {
+                reject(file, line, "label '\(RecordParser.preview(label))' appears twice in the record", record: false)
+                continue
+            }
+            accepted.append((item, encoded))
+        }
+        guard !accepted.isEmpty else { return }
         let s: Int
         if let i = pendingIndex[base] {
             s = i
@@ -207,27 +228,14 @@ public final class Ingester {
         }
         if let last = pending[s].rows.last, record.time <= last.time {
             // out of order or repeated within the batch: every metric of the record
-            summary.duplicates += parsed.items.count
+            summary.duplicates += accepted.count
             return
         }
         pending[s].checkCommand = record.checkCommand
         var row = PendingRow(time: record.time, values: [PendingRow.Reading](repeating: .absent, count: pending[s].series.count))
-        for item in parsed.items {
-            let label = Array(item.label.utf8)
-            let encoded: String
-            do {
-                encoded = try MetricPath.encodePart(label, what: "label")
-            } catch {
-                reject(file, line, "metric '\(RecordParser.preview(label))': \(error.reason)", record: false)
-                continue
-            }
+        for (item, encoded) in accepted {
             let k = pending[s].seriesIndex(item.label, encoded: encoded)
-            if k < row.values.count {
-                if case .absent = row.values[k] {} else {
-                    reject(file, line, "label '\(RecordParser.preview(label))' appears twice in the record", record: false)
-                    continue
-                }
-            } else {
+            if k >= row.values.count {
                 row.values.append(contentsOf: repeatElement(.absent, count: k + 1 - row.values.count))
             }
             let ds = options.schema.dataSource(uom: item.uom, minimum: item.minimum, maximum: item.maximum,
@@ -239,7 +247,6 @@ public final class Ingester {
             row.values[k] = item.value.map { .value($0) } ?? .unknown
             row.count += 1
         }
-        guard row.count > 0 else { return }
         pending[s].rows.append(row)
         pending[s].valueCount += row.count
         pendingValues += row.count
