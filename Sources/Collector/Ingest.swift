@@ -130,15 +130,20 @@ public final class Ingester {
             guard let next else { break }
             switch next {
             case .tooLong(let n):
+                // no names to give it an owner: the first writer process reports it
+                guard options.shard?.index ?? 0 == 0 else { continue }
                 reject(name, reader.lineNumber, "line of \(n) bytes is longer than \(options.maxLineLength)", record: true)
             case .line(let bytes):
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                if let shard = options.shard, Ingester.part(of: bytes, count: shard.count) != shard.index { continue }
+                let record: PerfdataRecord
                 do {
-                    let record = try RecordParser.parse(line: bytes)
-                    add(record, file: name, line: reader.lineNumber)
+                    record = try RecordParser.parse(line: bytes)
                 } catch {
                     reject(name, reader.lineNumber, error.reason, record: true)
+                    continue
                 }
+                add(record, file: name, line: reader.lineNumber)
             }
         }
     }
@@ -180,8 +185,18 @@ public final class Ingester {
 
     // MARK: records → pending values
 
+    /// The writer process a line belongs to (`Shard`): that of its host and
+    /// service; a line without them (not a record) is the first process's.
+    /// Each process counts and reports only its own lines.
+    static func part(of line: ArraySlice<UInt8>, count: Int) -> Int {
+        if let names = RecordParser.names(line: line) {
+            return Shard.part(host: names.host, service: names.service, count: count)
+        }
+        guard let record = try? RecordParser.parse(line: line) else { return 0 }
+        return Shard.part(host: record.host, service: record.service, count: count)
+    }
+
     private func add(_ record: PerfdataRecord, file: String, line: Int) {
-        if let shard = options.shard, !shard.owns(host: record.host, service: record.service) { return }
         summary.records += 1
         let parsed = record.perfdata.withUnsafeBufferPointer { PerfdataParser.parse(bytes: $0) }
         for e in parsed.errors {
@@ -255,8 +270,6 @@ public final class Ingester {
 
     private func reject(_ file: String, _ line: Int, _ reason: String, record: Bool) {
         if record {
-            // a line that is not a record belongs to no service: the first shard reports it
-            guard options.shard?.index ?? 0 == 0 else { return }
             summary.records += 1
             summary.rejectedRecords += 1
         } else {

@@ -25,11 +25,13 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(index)/\(count)" }
 
     /// Whether the service (`nil`: host perfdata) of `host` is this part's.
-    public func owns(host: [UInt8], service: [UInt8]?) -> Bool { Shard.part(host: host, service: service, count: count) == index }
+    public func owns<C: Collection>(host: C, service: C?) -> Bool where C.Element == UInt8 {
+        Shard.part(host: host, service: service, count: count) == index
+    }
 
     /// FNV-1a of the names' bytes (a 0 byte between them, none for host
     /// perfdata): the same part in every process.
-    static func part(host: [UInt8], service: [UInt8]?, count: Int) -> Int {
+    static func part<C: Collection>(host: C, service: C?, count: Int) -> Int where C.Element == UInt8 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         func add(_ b: UInt8) {
             h ^= UInt64(b)
