@@ -77,13 +77,15 @@ public enum CollectorError: Error, Sendable, CustomStringConvertible {
     case usage(String)
     /// A writer process failed (its part of the values may not be stored).
     case worker(String)
+    /// A label cannot have a data source of its own in its service's file.
+    case naming(String)
 
     public var description: String {
         switch self {
         case .system(let e): return e.description
         case .rrd(let e): return e.description
         case .usage(let s): return s
-        case .worker(let s): return s
+        case .worker(let s), .naming(let s): return s
         }
     }
 }

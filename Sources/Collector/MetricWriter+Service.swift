@@ -101,15 +101,17 @@ extension MetricWriter {
         var added: [RRDDataSource] = []
         for series in s.series {
             let name = series.metric.dataSource
-            if let p = inFile.firstIndex(where: { $0.name == name }) {
+            if let p = metrics.firstIndex(where: { $0.dataSource == name }) {
+                // two labels whose generated names collide (a 64-bit hash):
+                // refused rather than mixed
                 if let other = metrics[p].label, other != series.label {
-                    throw .usage("label '\(series.label)': its data source \(name) already holds '\(other)'")
+                    throw .naming("label '\(series.label)': its data source \(name) already holds '\(other)'")
                 }
-                try retune(rrd, series.dataSource, typeWas: inFile[p].kind.rawValue, limitsWere: inFile[p])
+                if p < inFile.count {
+                    try retune(rrd, series.dataSource, typeWas: inFile[p].kind.rawValue, limitsWere: inFile[p])
+                }
                 metrics[p] = series.metric
                 positions.append(p)
-            } else if let p = metrics.indices.dropFirst(inFile.count).first(where: { metrics[$0].dataSource == name }) {
-                positions.append(p) // twice in one batch cannot happen (one column per label); kept for safety
             } else {
                 added.append(series.dataSource)
                 positions.append(metrics.count)
