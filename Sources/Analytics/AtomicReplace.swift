@@ -221,10 +221,15 @@ public struct NagiosValidator: Sendable {
 
 /// Reads a whole file as UTF-8 text.
 public func readFile(_ path: String) throws(FileError) -> String {
+    String(decoding: try readFileBytes(path), as: UTF8.self)
+}
+
+/// Reads a whole file's bytes.
+public func readFileBytes(_ path: String) throws(FileError) -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw FileError(call: "read", path: path, errno: errno == 0 ? EIO : errno)
     }
-    return String(decoding: data, as: UTF8.self)
+    return [UInt8](data)
 }
 
 func absolute(_ path: String, relativeTo base: String) -> String {

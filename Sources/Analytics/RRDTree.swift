@@ -60,7 +60,8 @@ public struct SourceFile: Sendable, Hashable {
 ///   `SERVICE_NAME.rrd` per label): host, service, label, unit and min/max
 ///   come from the XML.
 /// - **vigil-collector**: files described by the collector's metadata
-///   sidecar (see ``CollectorLayout``).
+///   sidecar, a file per service or (older trees) per metric (see
+///   ``CollectorLayout``).
 /// - **any other `.rrd`**: each data source is a metric; the path below the
 ///   root names it: `a/b/c.rrd` is host `a`, service `b/c`, and `x.rrd`
 ///   directly in the root is host `x` with host perfdata. The label is the
@@ -121,7 +122,7 @@ public enum RRDTree {
         let collector = CollectorLayout.files(in: dir, names: files, relative: relative, warnings: &scan.warnings)
         for f in collector {
             claimed.insert(f.path)
-            scan.files.append(f)
+            if f.layout != .collector || !f.metrics.isEmpty { scan.files.append(f) }
         }
         for name in files where name.hasSuffix(".xml") {
             let path = dir + "/" + name
@@ -179,14 +180,31 @@ public enum RRDTree {
     }
 }
 
-/// vigil-collector's tree: `<host>/<service>/<label>.rrd` with one data
-/// source `value`, names percent-encoded (`MetricPath`), host perfdata
-/// under `@host`, and the `<label>.meta` sidecar giving the exact names,
-/// unit and min/max (`MetricMetadata`).
+/// vigil-collector's tree, names percent-encoded (`MetricPath`), in either
+/// of its two layouts (one tree may hold both):
+///
+/// - **a file per service** (`<host>/<service>.rrd`, host perfdata
+///   `<host>/@host.rrd`): a data source per perfdata label, and the
+///   `<service>.meta` sidecar (`ServiceMetadata`) giving each data source's
+///   label, unit and min/max. A data source whose label the sidecar does
+///   not know (it was rebuilt from the file) is read under its own name
+///   when that name is a label kept as it is (`load1`: a generated name
+///   starts with `_`), and skipped with a warning otherwise (the label
+///   cannot be recovered from its hash; the collector writes it into the
+///   sidecar again when the label comes back).
+/// - **a file per metric** (services the collector stored before service
+///   files existed): `<host>/<service>/<label>.rrd` with one data source
+///   `value` and the `<label>.meta` sidecar (`MetricMetadata`).
+///
+/// A sidecar that cannot be read or parsed is a warning; the file is still
+/// read, named from its path where the path says which layout it is.
 public enum CollectorLayout {
+    /// The data source of a file of the per-metric layout.
     public static let dataSource = "value"
 
-    /// The files of `dir` that have a collector sidecar.
+    /// The files of `dir` that have a collector sidecar. A service file
+    /// none of whose data sources can be named has no metrics (it is still
+    /// claimed, so that it is not read as a plain file).
     static func files(in dir: String, names: [String], relative: [String], warnings: inout [String]) -> [SourceFile] {
         let present = Set(names)
         var result: [SourceFile] = []
@@ -194,24 +212,91 @@ public enum CollectorLayout {
             let stem = String(name.dropLast(4))
             guard present.contains(stem + ".meta") else { continue }
             let path = dir + "/" + name
-            let id: MetricID
-            var metric: SourceMetric
-            if let meta = MetricMetadata.read(path: dir + "/" + stem + ".meta") {
-                id = MetricID(host: String(decoding: meta.host, as: UTF8.self),
-                              service: meta.service.map { String(decoding: $0, as: UTF8.self) } ?? "", label: meta.label)
-                metric = SourceMetric(id: id, dataSource: dataSource, uom: meta.uom, minimum: meta.minimum, maximum: meta.maximum)
-            } else if relative.count == 2, let p = MetricPath.parse(relativePath: (relative + [name]).joined(separator: "/")) {
-                warnings.append("\(dir)/\(stem).meta: unreadable, names taken from the path")
-                id = MetricID(host: String(decoding: p.host, as: UTF8.self),
-                              service: p.service.map { String(decoding: $0, as: UTF8.self) } ?? "",
-                              label: String(decoding: p.label, as: UTF8.self))
-                metric = SourceMetric(id: id, dataSource: dataSource)
-            } else {
-                continue
+            let metaPath = dir + "/" + stem + ".meta"
+            // Why the sidecar cannot be used, and the file named from its path instead.
+            let problem: String
+            let fallback: SourceFile?
+            do {
+                let bytes = try readFileBytes(metaPath)
+                if ServiceMetadata.isServiceSidecar(bytes) {
+                    if let meta = ServiceMetadata(parsing: bytes) {
+                        result.append(serviceFile(path, meta, warnings: &warnings))
+                        continue
+                    }
+                    problem = "\(metaPath): not a well-formed service sidecar"
+                    fallback = serviceFromPath(path, relative: relative, name: name)
+                } else if let meta = MetricMetadata(parsing: bytes) {
+                    let id = MetricID(host: String(decoding: meta.host, as: UTF8.self),
+                                      service: meta.service.map { String(decoding: $0, as: UTF8.self) } ?? "", label: meta.label)
+                    let metric = SourceMetric(id: id, dataSource: dataSource, uom: meta.uom, minimum: meta.minimum,
+                                              maximum: meta.maximum)
+                    result.append(SourceFile(path: path, layout: .collector, metrics: [metric], host: id.host, service: id.service))
+                    continue
+                } else {
+                    problem = "\(metaPath): not a collector sidecar"
+                    fallback = metricFromPath(path, relative: relative, name: name)
+                }
+            } catch {
+                // Unreadable: the depth says which layout it probably is.
+                problem = "\(error)"
+                fallback = serviceFromPath(path, relative: relative, name: name) ?? metricFromPath(path, relative: relative, name: name)
             }
-            metric.id = id
-            result.append(SourceFile(path: path, layout: .collector, metrics: [metric], host: id.host, service: id.service))
+            if let fallback {
+                warnings.append("\(problem); names taken from the path")
+                result.append(fallback)
+            } else {
+                warnings.append("\(problem); read as any other RRD")
+            }
         }
         return result
+    }
+
+    /// A service file's metrics, in the file's data-source order.
+    static func serviceFile(_ path: String, _ meta: ServiceMetadata, warnings: inout [String]) -> SourceFile {
+        let host = String(decoding: meta.host, as: UTF8.self)
+        let service = meta.service.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        var metrics: [SourceMetric] = []
+        var labels: Set<String> = []
+        for m in meta.metrics {
+            guard let label = m.label ?? (ServiceMetadata.dataSourceName(for: m.dataSource) == m.dataSource ? m.dataSource : nil) else {
+                warnings.append("\(path): data source \(m.dataSource) skipped: its label is unknown (not in the sidecar)")
+                continue
+            }
+            guard labels.insert(label).inserted else {
+                warnings.append("\(path): data source \(m.dataSource) skipped: label '\(label)' is listed twice")
+                continue
+            }
+            metrics.append(SourceMetric(id: MetricID(host: host, service: service, label: label), dataSource: m.dataSource,
+                                        uom: m.uom, minimum: m.minimum, maximum: m.maximum))
+        }
+        return SourceFile(path: path, layout: .collector, metrics: metrics, host: host, service: service)
+    }
+
+    /// `<host>/<service>.rrd` directly below the scanned directory, its
+    /// sidecar unusable: a plain file (a metric per data source, labels
+    /// = data-source names) with host and service decoded from the path.
+    static func serviceFromPath(_ path: String, relative: [String], name: String) -> SourceFile? {
+        guard relative.count == 1, let h = MetricPath.decode(relative[0]) else { return nil }
+        let stem = String(name.dropLast(4))
+        let service: String
+        if stem == MetricPath.hostDirectory {
+            service = ""
+        } else if let s = MetricPath.decode(stem) {
+            service = String(decoding: s, as: UTF8.self)
+        } else {
+            return nil
+        }
+        return SourceFile(path: path, layout: .plain, metrics: [], host: String(decoding: h, as: UTF8.self), service: service)
+    }
+
+    /// `<host>/<service>/<label>.rrd` directly below the scanned directory,
+    /// its sidecar unusable: the metric named from the path.
+    static func metricFromPath(_ path: String, relative: [String], name: String) -> SourceFile? {
+        guard relative.count == 2, let p = MetricPath.parse(relativePath: (relative + [name]).joined(separator: "/")) else { return nil }
+        let id = MetricID(host: String(decoding: p.host, as: UTF8.self),
+                          service: p.service.map { String(decoding: $0, as: UTF8.self) } ?? "",
+                          label: String(decoding: p.label, as: UTF8.self))
+        return SourceFile(path: path, layout: .collector, metrics: [SourceMetric(id: id, dataSource: dataSource)],
+                          host: id.host, service: id.service)
     }
 }

@@ -16,12 +16,13 @@ public struct CollectorOptions: Sendable {
     public var batchSize: Int
     /// Longer input lines are rejected (and skipped) without being held in memory.
     public var maxLineLength: Int
-    /// Threads writing RRD files (librrd directly; one metric per thread at a time).
-    public var threads: Int
+    /// The part of the services this process stores when several worker
+    /// processes share the input (`WorkerProcesses`); `nil` = all.
+    public var shard: Shard?
 
     public init(rrdDirectory: String, schema: StorageSchema = StorageSchema(), daemon: String? = nil,
-                batchSize: Int = 20_000, maxLineLength: Int = 1 << 20, threads: Int = 1) {
-        self.threads = max(1, threads)
+                batchSize: Int = 20_000, maxLineLength: Int = 1 << 20, shard: Shard? = nil) {
+        self.shard = shard
         self.rrdDirectory = FileIO.absolute(rrdDirectory)
         while self.rrdDirectory.count > 1, self.rrdDirectory.hasSuffix("/") { self.rrdDirectory.removeLast() }
         self.schema = schema
@@ -74,12 +75,17 @@ public enum CollectorError: Error, Sendable, CustomStringConvertible {
     case system(SystemError)
     case rrd(RRDError)
     case usage(String)
+    /// A writer process failed (its part of the values may not be stored).
+    case worker(String)
+    /// A label cannot have a data source of its own in its service's file.
+    case naming(String)
 
     public var description: String {
         switch self {
         case .system(let e): return e.description
         case .rrd(let e): return e.description
         case .usage(let s): return s
+        case .worker(let s), .naming(let s): return s
         }
     }
 }
@@ -92,7 +98,7 @@ public final class Ingester {
     public let options: CollectorOptions
     let logger: Logger
     let writer: MetricWriter
-    private var pending: [PendingMetric] = []
+    private var pending: [PendingService] = []
     private var pendingIndex: [String: Int] = [:]
     private var pendingValues = 0
     /// Counts since the last `takeSummary()`.
@@ -126,15 +132,20 @@ public final class Ingester {
             guard let next else { break }
             switch next {
             case .tooLong(let n):
+                // no names to give it an owner: the first writer process reports it
+                guard options.shard?.index ?? 0 == 0 else { continue }
                 reject(name, reader.lineNumber, "line of \(n) bytes is longer than \(options.maxLineLength)", record: true)
             case .line(let bytes):
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                if let shard = options.shard, Ingester.part(of: bytes, count: shard.count) != shard.index { continue }
+                let record: PerfdataRecord
                 do {
-                    let record = try RecordParser.parse(line: bytes)
-                    add(record, file: name, line: reader.lineNumber)
+                    record = try RecordParser.parse(line: bytes)
                 } catch {
                     reject(name, reader.lineNumber, error.reason, record: true)
+                    continue
                 }
+                add(record, file: name, line: reader.lineNumber)
             }
         }
     }
@@ -168,6 +179,7 @@ public final class Ingester {
     /// Writes every gathered value. Returns the counts since the last call.
     public func flush() -> IngestSummary {
         writePending()
+        writer.saveSidecarCache()
         let s = summary
         summary = IngestSummary()
         return s
@@ -175,65 +187,87 @@ public final class Ingester {
 
     // MARK: records → pending values
 
+    /// The writer process a line belongs to (`Shard`): that of its host and
+    /// service; a line without them (not a record) is the first process's.
+    /// Each process counts and reports only its own lines.
+    static func part(of line: ArraySlice<UInt8>, count: Int) -> Int {
+        if let names = RecordParser.names(line: line) {
+            return Shard.part(host: names.host, service: names.service, count: count)
+        }
+        guard let record = try? RecordParser.parse(line: line) else { return 0 }
+        return Shard.part(host: record.host, service: record.service, count: count)
+    }
+
     private func add(_ record: PerfdataRecord, file: String, line: Int) {
         summary.records += 1
         let parsed = record.perfdata.withUnsafeBufferPointer { PerfdataParser.parse(bytes: $0) }
         for e in parsed.errors {
             reject(file, line, "\(e.reason): '\(RecordParser.preview(e.text.utf8))'", record: false)
         }
-        let directory: String
+        let base: String
         do {
-            directory = try MetricPath.relativeDirectory(host: record.host, service: record.service)
+            base = try MetricPath.relativeServiceBase(host: record.host, service: record.service)
         } catch {
             for item in parsed.items {
                 reject(file, line, "metric '\(RecordParser.preview(item.label.utf8))': \(error.reason)", record: false)
             }
             return
         }
-        // labels of this record so far: a linear search for the usual few,
-        // a set for many (a 1 MiB line may hold 100,000 items)
-        var seen: [String] = []
-        var seenSet = Set<String>()
+        // labels first: a bad one is rejected whatever the record's time,
+        // and a record with no good metric touches no file
+        var accepted: [(item: ParsedPerfDatum, encoded: String)] = []
+        accepted.reserveCapacity(parsed.items.count)
+        var seen = Set<String>() // only for many labels: a linear search for the usual few
         let few = parsed.items.count <= 16
-        if few { seen.reserveCapacity(parsed.items.count) }
         for item in parsed.items {
             let label = Array(item.label.utf8)
-            let base: String
+            let encoded: String
             do {
-                base = try directory + MetricPath.encodePart(label, what: "label")
+                encoded = try MetricPath.encodePart(label, what: "label")
             } catch {
                 reject(file, line, "metric '\(RecordParser.preview(label))': \(error.reason)", record: false)
                 continue
             }
-            if few ? seen.contains(base) : !seenSet.insert(base).inserted {
+            if few ? accepted.contains(where: { $0.encoded == encoded }) : !seen.insert(encoded).inserted {
                 reject(file, line, "label '\(RecordParser.preview(label))' appears twice in the record", record: false)
                 continue
             }
-            if few { seen.append(base) }
-            let ds = options.schema.dataSource(uom: item.uom, minimum: item.minimum, maximum: item.maximum)
-            let meta = MetricMetadata(host: record.host, service: record.service, label: item.label, uom: item.uom,
-                                      warning: item.warning, critical: item.critical, minimum: item.minimum,
-                                      maximum: item.maximum, checkCommand: record.checkCommand,
-                                      dataSourceType: ds.kind.rawValue, firstSeen: record.time, lastSeen: record.time)
-            if let i = pendingIndex[base] {
-                if record.time <= pending[i].lastTime {
-                    summary.duplicates += 1
-                    continue
-                }
-                pending[i].values.append((record.time, item.value))
-                pending[i].lastTime = record.time
-                let first = pending[i].metadata.firstSeen
-                pending[i].metadata = meta
-                pending[i].metadata.firstSeen = first
-                pending[i].dataSource = ds
-            } else {
-                pendingIndex[base] = pending.count
-                pending.append(PendingMetric(base: base, metadata: meta, dataSource: ds, values: [(record.time, item.value)],
-                                             lastTime: record.time))
-            }
-            pendingValues += 1
-            if pendingValues >= options.batchSize { writePending() }
+            accepted.append((item, encoded))
         }
+        guard !accepted.isEmpty else { return }
+        let s: Int
+        if let i = pendingIndex[base] {
+            s = i
+        } else {
+            s = pending.count
+            pendingIndex[base] = s
+            pending.append(PendingService(base: base, host: record.host, service: record.service, firstTime: record.time))
+        }
+        if let last = pending[s].rows.last, record.time <= last.time {
+            // out of order or repeated within the batch: every metric of the record
+            summary.duplicates += accepted.count
+            return
+        }
+        pending[s].checkCommand = record.checkCommand
+        var row = PendingRow(time: record.time, values: [PendingRow.Reading](repeating: .absent, count: pending[s].series.count))
+        for (item, encoded) in accepted {
+            let k = pending[s].seriesIndex(item.label, encoded: encoded)
+            if k >= row.values.count {
+                row.values.append(contentsOf: repeatElement(.absent, count: k + 1 - row.values.count))
+            }
+            let ds = options.schema.dataSource(uom: item.uom, minimum: item.minimum, maximum: item.maximum,
+                                               name: pending[s].series[k].metric.dataSource)
+            pending[s].series[k].metric = ServiceMetadata.Metric(
+                dataSource: ds.name, label: item.label, uom: item.uom, warning: item.warning, critical: item.critical,
+                minimum: item.minimum, maximum: item.maximum, dataSourceType: ds.kind.rawValue)
+            pending[s].series[k].dataSource = ds
+            row.values[k] = item.value.map { .value($0) } ?? .unknown
+            row.count += 1
+        }
+        pending[s].rows.append(row)
+        pending[s].valueCount += row.count
+        pendingValues += row.count
+        if pendingValues >= options.batchSize { writePending() }
     }
 
     private func reject(_ file: String, _ line: Int, _ reason: String, record: Bool) {
@@ -258,11 +292,86 @@ public final class Ingester {
     }
 }
 
-/// Values of one metric waiting to be written, in increasing time order.
+/// Values of one metric waiting to be written, in increasing time order
+/// (the one-file-per-metric layout).
 struct PendingMetric: Sendable {
     var base: String
     var metadata: MetricMetadata
     var dataSource: RRDDataSource
     var values: [(Double, Double?)]
     var lastTime: Double
+}
+
+/// The records of one host/service waiting to be written, in increasing
+/// time order: one row per record, one column per label seen.
+struct PendingService: Sendable {
+    struct Series: Sendable {
+        var label: String
+        /// The label as a file name part (`MetricPath.encode`).
+        var encodedLabel: String
+        /// What the latest record said (its `dataSource` is the name the
+        /// label has in a service file).
+        var metric: ServiceMetadata.Metric
+        var dataSource: RRDDataSource
+    }
+
+    /// `host/service`, encoded, without extension.
+    var base: String
+    var host: [UInt8]
+    var service: [UInt8]?
+    var checkCommand: [UInt8]?
+    var series: [Series] = []
+    var rows: [PendingRow] = []
+    var firstTime: Double
+    /// Values in `rows` (labels present, `U` included).
+    var valueCount = 0
+    /// Label → index in `series`, built once a service has many labels.
+    private var index: [String: Int] = [:]
+
+    init(base: String, host: [UInt8], service: [UInt8]?, firstTime: Double) {
+        self.base = base
+        self.host = host
+        self.service = service
+        self.firstTime = firstTime
+    }
+
+    /// The column of `label`, added when new.
+    mutating func seriesIndex(_ label: String, encoded: String) -> Int {
+        if series.count <= 16 {
+            if let k = series.firstIndex(where: { $0.label == label }) { return k }
+        } else {
+            if index.isEmpty { for (k, s) in series.enumerated() { index[s.label] = k } }
+            if let k = index[label] { return k }
+            index[label] = series.count
+        }
+        let name = ServiceMetadata.dataSourceName(for: label)
+        series.append(Series(label: label, encodedLabel: encoded, metric: ServiceMetadata.Metric(dataSource: name, label: label),
+                             dataSource: RRDDataSource(name: name, kind: .gauge, heartbeat: 0)))
+        return series.count - 1
+    }
+
+    var lastTime: Double { rows.last?.time ?? firstTime }
+}
+
+/// One record's values, by column of its `PendingService`.
+struct PendingRow: Sendable {
+    enum Reading: Sendable {
+        /// The record has no such label: unknown in a service file, nothing
+        /// written in a metric file.
+        case absent
+        /// `U` in the perfdata: stored as unknown.
+        case unknown
+        case value(Double)
+
+        var number: Double? {
+            if case .value(let v) = self { return v }
+            return nil
+        }
+    }
+
+    var time: Double
+    /// May be shorter than the service's columns (labels seen later are absent).
+    var values: [Reading]
+    /// Labels present.
+    var count = 0
 }

@@ -84,7 +84,7 @@ public struct MetricMetadata: Sendable, Equatable {
     private static let hex = Array("0123456789ABCDEF".utf8)
 
     /// `key=value\n`, the value escaped (printable ASCII but `%` kept).
-    private static func appendLine<C: Collection>(_ out: inout [UInt8], _ key: StaticString, _ value: C) where C.Element == UInt8 {
+    static func appendLine<C: Collection>(_ out: inout [UInt8], _ key: StaticString, _ value: C) where C.Element == UInt8 {
         key.withUTF8Buffer { out.append(contentsOf: $0) }
         out.append(0x3D)
         for b in value {
@@ -100,6 +100,8 @@ public struct MetricMetadata: Sendable, Equatable {
     }
 
     public init?(parsing bytes: [UInt8]) {
+        // a service sidecar has the same keys for each of its metrics: not one metric's
+        guard !ServiceMetadata.isServiceSidecar(bytes) else { return nil }
         var fields: [String: [UInt8]] = [:]
         for line in bytes.split(separator: 0x0A) where line.first != 0x23 {
             guard let eq = line.firstIndex(of: 0x3D) else { return nil }
@@ -148,7 +150,7 @@ public struct MetricMetadata: Sendable, Equatable {
     }
 
     /// `first_seen=X\nlast_seen=Y\n` exactly, as `serialized` writes it.
-    private static func seenTimes(_ rest: ArraySlice<UInt8>) -> (Double, Double)? {
+    static func seenTimes(_ rest: ArraySlice<UInt8>) -> (Double, Double)? {
         func value(_ key: String, _ s: ArraySlice<UInt8>) -> (Double, ArraySlice<UInt8>)? {
             let k = key.utf8
             guard s.starts(with: k), let nl = s.firstIndex(of: 0x0A) else { return nil }

@@ -32,11 +32,19 @@ public struct MetricPath: Sendable, Hashable {
         try MetricPath.relativeDirectory(host: host, service: service) + MetricPath.encodePart(label, what: "label")
     }
 
-    /// `host/service/` (encoded), the directory of a record's metrics.
+    /// `host/service/` (encoded), the directory of a record's metrics in
+    /// the one-file-per-metric layout.
     public static func relativeDirectory(host: [UInt8], service: [UInt8]?) throws(MetricNameError) -> String {
+        try relativeServiceBase(host: host, service: service) + "/"
+    }
+
+    /// `host/service` (encoded, without extension): the service file
+    /// `host/service.rrd` and its sidecar `host/service.meta`; host perfdata
+    /// is `host/@host.rrd`.
+    public static func relativeServiceBase(host: [UInt8], service: [UInt8]?) throws(MetricNameError) -> String {
         let h = try encodePart(host, what: "host name")
         let s = try service.map { (x: [UInt8]) throws(MetricNameError) -> String in try encodePart(x, what: "service description") } ?? hostDirectory
-        return "\(h)/\(s)/"
+        return "\(h)/\(s)"
     }
 
     public static func encodePart(_ bytes: [UInt8], what: String) throws(MetricNameError) -> String {

@@ -8,10 +8,8 @@ import Glibc
 /// the sidecar in step with the perfdata, and stores values either with
 /// librrd directly or through rrdcached (`BATCH`).
 ///
-/// Thread safety: `write` is called from one thread at a time; its worker
-/// threads share only immutable state (options, logger, the batch) and each
-/// writes its own metrics' files.
-final class MetricWriter: @unchecked Sendable {
+/// Not thread-safe: one writer per ingester.
+final class MetricWriter {
     struct Counts {
         var stored = 0
         var duplicates = 0
@@ -25,14 +23,12 @@ final class MetricWriter: @unchecked Sendable {
     /// A second connection for the commands a metric may need while a
     /// batch is being sent on the first (CREATE, FLUSH); opened when first
     /// needed.
-    private var control: RRDCachedClient?
-    /// The sidecars read or written so far (each read once per process
-    /// while it does not change), from the second batch on: a run of one
-    /// batch (one `ingest` per Nagios pass) would only pay for filling it.
+    var control: RRDCachedClient?
+    /// The sidecars read or written so far, kept across runs in
+    /// `cacheFile` (each read once while it does not change).
     let sidecars = SidecarCache()
-    /// Whether `sidecars` is used: set after the first batch (changed only
-    /// between batches, never while worker threads run).
-    private var remembering = false
+    /// `sidecars`' file in the RRD directory: one per writer process.
+    let cacheFile: String
     /// The RRD directory, open: sidecars are read relative to it (the
     /// kernel walks 3 path components instead of the whole absolute path).
     let rootFD: Int32
@@ -47,6 +43,8 @@ final class MetricWriter: @unchecked Sendable {
         } catch {
             throw .system(error)
         }
+        cacheFile = ".vigil-sidecars-\(options.shard?.index ?? 0)-of-\(options.shard?.count ?? 1)"
+        sidecars.load(cacheFile, relativeTo: rootFD)
         if let address = options.daemon {
             if options.rrdDirectory.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }) {
                 close(rootFD)
@@ -63,39 +61,29 @@ final class MetricWriter: @unchecked Sendable {
 
     deinit { close(rootFD) }
 
-    func write(_ batch: [PendingMetric]) -> Counts {
-        defer { remembering = true }
+    /// Saves what was learnt about the sidecars (a failure costs only
+    /// reads in the next run).
+    func saveSidecarCache() {
+        do { try sidecars.save(cacheFile, in: options.rrdDirectory) } catch {
+            logger.warning("\(error): the next run reads every sidecar")
+        }
+    }
+
+    func write(_ batch: [PendingService]) -> Counts {
         var counts = Counts()
         if let daemon {
             sendThroughDaemon(daemon, batch, &counts)
             return counts
         }
-        // librrd directly: metrics are independent files, written by
-        // `threads` threads (each metric's values by one thread, in order)
-        let workers = max(1, min(options.threads, batch.count / 64 + 1))
-        let perWorker = UnsafeMutableBufferPointer<Counts>.allocate(capacity: workers)
-        perWorker.initialize(repeating: Counts())
-        defer { perWorker.deallocate() }
-        let slots = SendableBuffer(perWorker)
-        runOnThreads(workers) { w in
-            var mine = Counts()
-            var k = w
-            while k < batch.count {
-                self.storeDirect(batch[k], &mine)
-                k += workers
-            }
-            slots.buffer[w] = mine
-        }
-        for c in perWorker {
-            counts.stored += c.stored
-            counts.duplicates += c.duplicates
-            counts.failed += c.failed
-        }
+        // librrd directly, one service after the other (parallel writers are
+        // processes, one per shard: see `WorkerProcesses`)
+        for service in batch { storeDirect(service, &counts) }
         return counts
     }
 
-    /// Everything for one metric with librrd: file, limits, values, sidecar.
-    private func storeDirect(_ metric: PendingMetric, _ counts: inout Counts) {
+    /// Everything for one metric file (older layout) with librrd: file,
+    /// limits, values, sidecar.
+    func storeDirect(_ metric: PendingMetric, _ counts: inout Counts) {
         let full = "\(options.rrdDirectory)/\(metric.base)"
         do {
             let existing = try prepare(metric, full)
@@ -115,11 +103,10 @@ final class MetricWriter: @unchecked Sendable {
         let rrd = full + ".rrd"
         let existing = readSidecar(metric)
         if existing == nil, !FileIO.exists(rrd) {
-            // a new metric: its directory may be new too (mkdir is atomic,
-            // so threads racing here are fine)
+            // a new metric: its directory may be new too
             let dir = FileIO.directory(of: full)
             do { try FileIO.makeDirectories(dir) } catch { throw .system(error) }
-            try create(metric, rrd)
+            do { try createFile(rrd, start: metric.values.first?.0 ?? 1, [metric.dataSource]) } catch { throw .rrd(error) }
             FileIO.removeStaleTemporaries(in: dir, olderThan: 3_600)
         } else if let existing {
             try retune(metric, rrd, existing)
@@ -134,10 +121,8 @@ final class MetricWriter: @unchecked Sendable {
     private func readSidecar(_ metric: PendingMetric) -> MetricMetadata? {
         let path = metric.base + ".meta"
         let description = metric.metadata.descriptionText()
-        guard remembering else {
-            return MetricMetadata.read(path: path, relativeTo: rootFD, expecting: metric.metadata, description: description)
-        }
-        if let known = sidecars.entry(metric.base), known.description == description,
+        let hash = SidecarCache.hash(description)
+        if let known = sidecars.entry(metric.base), known.description == hash,
            FileIdentity.of(path, relativeTo: rootFD) == known.identity {
             var m = metric.metadata
             m.firstSeen = known.firstSeen
@@ -148,7 +133,7 @@ final class MetricWriter: @unchecked Sendable {
         let read = MetricMetadata.read(path: path, relativeTo: rootFD, expecting: metric.metadata, description: description,
                                        identity: &identity)
         if let read, let identity {
-            let d = read.describesSameMetric(as: metric.metadata) ? description : read.descriptionText()
+            let d = read.describesSameMetric(as: metric.metadata) ? hash : SidecarCache.hash(read.descriptionText())
             sidecars.store(metric.base, .init(identity: identity, description: d, firstSeen: read.firstSeen, lastSeen: read.lastSeen))
         } else {
             sidecars.remove(metric.base)
@@ -156,45 +141,11 @@ final class MetricWriter: @unchecked Sendable {
         return read
     }
 
-    private func create(_ metric: PendingMetric, _ rrd: String) throws(CollectorError) {
-        do { try createFile(metric, rrd) } catch { throw .rrd(error) }
-    }
-
-    private func createFile(_ metric: PendingMetric, _ rrd: String) throws(RRDError) {
-        // One step before the first value, so that the first value fills a
-        // whole primary data point (librrd drops a point more than half unknown).
-        let start = Int((metric.values.first?.0 ?? 1).rounded(.down)) - options.schema.step
-        do {
-            if daemon != nil {
-                try controlConnection().create(rrd, step: options.schema.step, start: start, dataSources: [metric.dataSource],
-                                  archives: options.schema.archives)
-            } else {
-                try RRDFile.create(path: rrd, step: options.schema.step, start: start, dataSources: [metric.dataSource],
-                                   archives: options.schema.archives)
-            }
-        } catch where error.kind == .alreadyExists {
-            return
-        }
-    }
-
     /// The perfdata changed a counter into a gauge (or back), or its
     /// min/max: change the file's header to match.
     private func retune(_ metric: PendingMetric, _ rrd: String, _ old: MetricMetadata) throws(CollectorError) {
-        let ds = metric.dataSource
         let was = options.schema.dataSource(uom: old.uom, minimum: old.minimum, maximum: old.maximum)
-        let typeChanged = old.dataSourceType != ds.kind.rawValue
-        let limitsChanged = was.minimum != ds.minimum || was.maximum != ds.maximum
-        guard typeChanged || limitsChanged else { return }
-        do {
-            if daemon != nil { try controlConnection().flush(rrd) }
-            if typeChanged {
-                try RRDFile.tune(path: rrd, arguments: ["-d", "\(ds.name):\(ds.kind.rawValue)"])
-            }
-            try RRDFile.setLimits(path: rrd, dataSource: ds.name, minimum: ds.minimum, maximum: ds.maximum)
-            logger.info("\(metric.base): data source now \(ds.definition)")
-        } catch {
-            throw .rrd(error)
-        }
+        try retune(rrd, metric.dataSource, typeWas: old.dataSourceType, limitsWere: was)
     }
 
     private func updateStrings(_ values: ArraySlice<(Double, Double?)>) -> [String] {
@@ -216,7 +167,7 @@ final class MetricWriter: @unchecked Sendable {
                 try RRDFile.update(path: rrd, values: updateStrings(values), skipPastUpdates: true)
             } catch where !FileIO.exists(rrd) {
                 // sidecar without its RRD (deleted by hand): make it anew
-                try createFile(metric, rrd)
+                try createFile(rrd, start: metric.values.first?.0 ?? 1, [metric.dataSource])
                 try RRDFile.update(path: rrd, values: updateStrings(values))
             }
         } catch {
@@ -228,7 +179,7 @@ final class MetricWriter: @unchecked Sendable {
     /// Prepares `metric`'s file and appends its UPDATEs to `batch`; returns
     /// the sidecar as it was and the index of its first command, `nil`
     /// (counted and logged) when it cannot be stored.
-    private func queue(_ metric: PendingMetric, in batch: inout RRDCachedBatch,
+    func queue(_ metric: PendingMetric, in batch: inout RRDCachedBatch,
                        _ counts: inout Counts) -> (sidecar: MetricMetadata?, first: Int)? {
         let full = "\(options.rrdDirectory)/\(metric.base)"
         do {
@@ -244,7 +195,7 @@ final class MetricWriter: @unchecked Sendable {
     }
 
     /// The second connection to rrdcached (see `control`).
-    private func controlConnection() throws(RRDError) -> RRDCachedClient {
+    func controlConnection() throws(RRDError) -> RRDCachedClient {
         if let control { return control }
         guard let address = daemon?.address else {
             throw RRDError(.connection, operation: "connect", path: "", message: "no rrdcached address")
@@ -254,33 +205,65 @@ final class MetricWriter: @unchecked Sendable {
         return c
     }
 
-    /// One `BATCH` for the whole batch, one UPDATE per value, sent while
-    /// the next metrics are prepared (files created or retuned through the
-    /// control connection before their first UPDATE goes out), so that
-    /// rrdcached's work overlaps ours. Sidecars are written once rrdcached
-    /// has acknowledged the batch.
-    private func sendThroughDaemon(_ daemon: RRDCachedClient, _ metrics: [PendingMetric], _ counts: inout Counts) {
+    /// What went into a `BATCH`: a service's rows (one UPDATE each) or,
+    /// for a service of the older layout, one metric's values.
+    private enum Queued {
+        case service(Int, ServicePlan)
+        case metric(PendingMetric, MetricMetadata?)
+    }
+
+    /// One `BATCH` for the whole batch, one UPDATE per record (per value in
+    /// metric files), sent while the next services are prepared (files
+    /// created or retuned through the control connection before their first
+    /// UPDATE goes out), so that rrdcached's work overlaps ours. Sidecars
+    /// are written once rrdcached has acknowledged the batch.
+    private func sendThroughDaemon(_ daemon: RRDCachedClient, _ services: [PendingService], _ counts: inout Counts) {
         let chunk = 1 << 16
         var batch = RRDCachedBatch(capacity: chunk + 4096)
-        // the metrics whose values are in the batch: (index in metrics,
-        // sidecar as it was, index of its first command)
-        var ready: [(metric: Int, existing: MetricMetadata?, first: Int)] = []
-        ready.reserveCapacity(metrics.count)
-        var next = 0 // metrics before it are in `ready` or counted as failed
+        // what is in the batch, with the index of its first command
+        var ready: [(unit: Queued, first: Int)] = []
+        ready.reserveCapacity(services.count)
+        var next = 0 // services before it are in `ready` or counted as failed
+        func values(_ q: Queued) -> Int {
+            switch q {
+            case .service(let s, _): return services[s].valueCount
+            case .metric(let m, _): return m.values.count
+            }
+        }
         do {
             try daemon.beginBatch()
-            for m in metrics.indices {
-                next = m + 1
-                if let existing = queue(metrics[m], in: &batch, &counts) {
-                    ready.append((m, existing.sidecar, existing.first))
+            for s in services.indices {
+                next = s + 1
+                let service = services[s]
+                let path = "\(options.rrdDirectory)/\(service.base)"
+                do {
+                    switch try plan(service) {
+                    case .serviceFile(let plan):
+                        let first = batch.count
+                        do {
+                            try batch.appendUpdates(path: path + ".rrd", count: service.rows.count) { i, out in
+                                serviceUpdate(service.rows[i], plan, into: &out)
+                            }
+                        } catch {
+                            throw CollectorError.rrd(error)
+                        }
+                        ready.append((.service(s, plan), first))
+                    case .metricFiles(let metrics):
+                        for m in metrics {
+                            if let q = queue(m, in: &batch, &counts) { ready.append((.metric(m, q.sidecar), q.first)) }
+                        }
+                    }
+                } catch {
+                    counts.failed += service.valueCount
+                    logger.error("\(service.base): not stored: \(error)")
                 }
                 if batch.bytes.count >= chunk { try daemon.sendBatch(&batch) }
             }
             try daemon.sendBatch(&batch)
         } catch {
             // the connection failed: nothing of this batch is known to be stored
-            counts.failed += ready.reduce(0) { $0 + metrics[$1.metric].values.count }
-            counts.failed += metrics[next...].reduce(0) { $0 + $1.values.count }
+            counts.failed += ready.reduce(0) { $0 + values($1.unit) }
+            counts.failed += services[next...].reduce(0) { $0 + $1.valueCount }
             logger.error("rrdcached: \(error)")
             return
         }
@@ -288,7 +271,7 @@ final class MetricWriter: @unchecked Sendable {
         do {
             errors = try daemon.finishBatch()
         } catch {
-            counts.failed += batch.count
+            counts.failed += ready.reduce(0) { $0 + values($1.unit) }
             logger.error("rrdcached: \(error)")
             return
         }
@@ -301,32 +284,45 @@ final class MetricWriter: @unchecked Sendable {
             }
             return lo
         }
-        var failedMetric = [Bool](repeating: false, count: ready.count)
+        var failedUnit = [Bool](repeating: false, count: ready.count)
+        var notStored = 0
         var bad = 0
         for e in errors where e.index >= 0 && e.index < batch.count && !ready.isEmpty {
+            let k = owner(e.index)
+            // the values of the refused command: a service's row, or one value
+            var n = 1
+            if case .service(let s, _) = ready[k].unit {
+                let row = e.index - ready[k].first
+                n = row < services[s].rows.count ? services[s].rows[row].count : 0
+            }
+            notStored += n
             if e.message.contains("illegal attempt to update") {
-                counts.duplicates += 1
+                counts.duplicates += n
             } else {
-                let k = owner(e.index)
-                counts.failed += 1
-                failedMetric[k] = true
-                if bad < 10 { logger.error("\(metrics[ready[k].metric].base): rrdcached: \(e.message)") }
+                counts.failed += n
+                failedUnit[k] = true
+                if bad < 10 { logger.error("\(options.rrdDirectory): rrdcached: \(e.message)") }
                 bad += 1
             }
         }
-        counts.stored += batch.count - errors.count
-        for (k, r) in ready.enumerated() where !failedMetric[k] {
+        counts.stored += ready.reduce(0) { $0 + values($1.unit) } - notStored
+        for (k, r) in ready.enumerated() where !failedUnit[k] {
             do {
-                try writeSidecar(metrics[r.metric], "\(options.rrdDirectory)/\(metrics[r.metric].base)", r.existing)
+                switch r.unit {
+                case .service(let s, let plan):
+                    try writeSidecar(services[s], plan, "\(options.rrdDirectory)/\(services[s].base).meta")
+                case .metric(let m, let existing):
+                    try writeSidecar(m, "\(options.rrdDirectory)/\(m.base)", existing)
+                }
             } catch {
-                logger.error("\(metrics[r.metric].base): \(error)")
+                logger.error("\(options.rrdDirectory): \(error)")
             }
         }
     }
 
     /// Rewrites the sidecar only when what it says changes (or `lastSeen`
     /// is more than a day old).
-    private func writeSidecar(_ metric: PendingMetric, _ full: String, _ old: MetricMetadata?) throws(CollectorError) {
+    func writeSidecar(_ metric: PendingMetric, _ full: String, _ old: MetricMetadata?) throws(CollectorError) {
         var meta = metric.metadata
         if let old {
             meta.firstSeen = min(old.firstSeen, meta.firstSeen)
@@ -339,21 +335,14 @@ final class MetricWriter: @unchecked Sendable {
         do {
             try FileIO.replace(full + ".meta", with: meta.serialized(), sync: false)
         } catch {
-            if remembering { sidecars.remove(metric.base) }
+            sidecars.remove(metric.base)
             throw .system(error)
         }
-        guard remembering else { return }
         if let identity = FileIdentity.of(metric.base + ".meta", relativeTo: rootFD) {
-            sidecars.store(metric.base, .init(identity: identity, description: meta.descriptionText(),
+            sidecars.store(metric.base, .init(identity: identity, description: SidecarCache.hash(meta.descriptionText()),
                                               firstSeen: meta.firstSeen, lastSeen: meta.lastSeen))
         } else {
             sidecars.remove(metric.base)
         }
     }
-}
-
-/// A buffer whose elements are written by different threads, one each.
-struct SendableBuffer<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
-    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }

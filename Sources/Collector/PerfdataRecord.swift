@@ -117,6 +117,71 @@ public enum RecordParser {
         return PerfdataRecord(format: .nagiosDefault, time: time, host: host, service: nil, perfdata: perf)
     }
 
+    /// The host and service (`nil`: host perfdata) of a line, found without
+    /// parsing or copying it, exactly as `parse` would read them; `nil`
+    /// when that cannot be told so quickly (`parse` then decides). Writer
+    /// processes use it to pass over the records of other processes.
+    static func names(line: ArraySlice<UInt8>) -> (host: ArraySlice<UInt8>, service: ArraySlice<UInt8>?)? {
+        var line = line
+        if line.last == 0x0D { line = line.dropLast() }
+        var fieldStart = line.startIndex
+        var index = 0
+        var nagiosDefault: Bool? // nil: key-value; true/false: [SERVICEPERFDATA] / [HOSTPERFDATA]
+        var host: ArraySlice<UInt8>?, desc: ArraySlice<UInt8>?, type: ArraySlice<UInt8>?
+        var i = line.startIndex
+        while true {
+            let end = i
+            if end < line.endIndex, line[end] != 0x09 {
+                i += 1
+                continue
+            }
+            let f = line[fieldStart..<end]
+            if index == 0 {
+                if f.elementsEqual("[SERVICEPERFDATA]".utf8) { nagiosDefault = true } else if f.elementsEqual("[HOSTPERFDATA]".utf8) {
+                    nagiosDefault = false
+                }
+            }
+            if let service = nagiosDefault {
+                if index == 2 { host = f }
+                if index == 3, service { desc = f }
+            } else if !f.isEmpty {
+                guard isKeyValueField(f), let colon = f.firstIndex(of: 0x3A) else { return nil }
+                let key = f[f.startIndex..<colon], value = f[(colon + 2)...]
+                func set(_ slot: inout ArraySlice<UInt8>?) -> Bool {
+                    if slot != nil { return false } // a key twice: parse rejects the record
+                    slot = value
+                    return true
+                }
+                if key.elementsEqual("HOSTNAME".utf8) { guard set(&host) else { return nil } }
+                else if key.elementsEqual("SERVICEDESC".utf8) { guard set(&desc) else { return nil } }
+                else if key.elementsEqual("DATATYPE".utf8) { guard set(&type) else { return nil } }
+            }
+            index += 1
+            if end >= line.endIndex { break }
+            i = end + 1
+            fieldStart = i
+        }
+        guard let host, !host.isEmpty else { return nil }
+        if let service = nagiosDefault {
+            guard service else { return index >= 6 ? (host, nil) : nil }
+            guard index >= 8, let desc, !desc.isEmpty else { return nil }
+            return (host, desc)
+        }
+        let isService: Bool
+        if let type {
+            if type.elementsEqual("SERVICEPERFDATA".utf8) { isService = true } else if type.elementsEqual("HOSTPERFDATA".utf8) {
+                isService = false
+            } else {
+                return nil
+            }
+        } else {
+            isService = desc != nil
+        }
+        guard isService else { return (host, nil) }
+        guard let desc, !desc.isEmpty else { return nil }
+        return (host, desc)
+    }
+
     /// `TIMET`: decimal seconds, optionally with a fraction (Icinga 2).
     public static func parseTime<C: Collection>(_ b: C) throws(RecordError) -> Double where C.Element == UInt8 {
         var seenDigit = false, seenDot = false

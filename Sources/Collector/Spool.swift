@@ -15,14 +15,23 @@ import Glibc
 /// again stores what was missing and counts the rest as duplicates. A file
 /// whose values could not all be stored is kept and retried, and the pass
 /// stops there so that later files never overtake it.
-public struct SpoolProcessor {
+///
+/// With a `WorkerPlan` of several processes (librrd directly), a large file
+/// is stored by this process (part 0 of its services) and a worker process
+/// per other part, and it is removed only when every one stored all of its
+/// values.
+public final class SpoolProcessor {
     public let directory: String
     public let ingester: Ingester
+    let workers: WorkerPlan?
+    /// Stores part 0 when workers store the others (made when first needed).
+    private var firstPart: Ingester?
     let logger: Logger
 
-    public init(directory: String, ingester: Ingester, logger: Logger) {
+    public init(directory: String, ingester: Ingester, workers: WorkerPlan? = nil, logger: Logger) {
         self.directory = FileIO.absolute(directory)
         self.ingester = ingester
+        self.workers = ingester.options.daemon == nil ? workers : nil
         self.logger = logger
     }
 
@@ -53,14 +62,13 @@ public struct SpoolProcessor {
         let files = try pendingFiles()
         for (n, file) in files.enumerated() {
             if shouldStop() { break }
+            let s: IngestSummary
             do {
-                try ingester.ingest(path: file)
+                s = try store(file)
             } catch {
-                _ = ingester.flush()
                 logger.error("\(file): \(error); kept for a retry")
                 return (total, files.count - n)
             }
-            let s = ingester.flush()
             total.add(s)
             if s.failed > 0 {
                 logger.error("\(file): \(s.failed) values not stored; file kept for a retry")
@@ -79,6 +87,49 @@ public struct SpoolProcessor {
         }
         return (total, 0)
     }
+
+    /// Stores one file, with worker processes when the plan says so.
+    /// Throws when the file cannot be read or a worker could not report.
+    private func store(_ file: String) throws(CollectorError) -> IngestSummary {
+        let n = workers?.processes(for: [file]) ?? 1
+        guard n > 1, let workers, let me = Shard(index: 0, count: n) else {
+            do { try ingester.ingest(path: file) } catch {
+                _ = ingester.flush()
+                throw error
+            }
+            return ingester.flush()
+        }
+        if firstPart?.options.shard != me {
+            var options = ingester.options
+            options.shard = me
+            firstPart = try Ingester(options: options, logger: logger)
+        }
+        guard let firstPart else { return IngestSummary() }
+        var started: [WorkerProcesses.Worker] = []
+        var problem: CollectorError?
+        for i in 1..<n {
+            guard let part = Shard(index: i, count: n) else { continue }
+            do { started.append(try WorkerProcesses.start(arguments: workers.arguments(file), shard: part)) } catch {
+                problem = .system(error)
+                break
+            }
+        }
+        var summary = IngestSummary()
+        do { try firstPart.ingest(path: file) } catch { problem = problem ?? error }
+        summary.add(firstPart.flush())
+        for w in started {
+            let outcome = WorkerProcesses.wait(w)
+            if var counts = outcome.summary {
+                counts.files = 0
+                summary.add(counts)
+            }
+            if outcome.summary == nil || outcome.status != 0, problem == nil {
+                problem = .worker("writer process \(outcome.shard) ended with status \(outcome.status)")
+            }
+        }
+        if let problem { throw problem }
+        return summary
+    }
 }
 
 /// `spool --watch`: processes the spool directory every `interval` seconds
@@ -89,16 +140,19 @@ public struct SpoolService: Service {
     let interval: Double
     let logger: Logger
 
-    public init(options: CollectorOptions, directory: String, interval: Double, logger: Logger) {
+    let workers: WorkerPlan?
+
+    public init(options: CollectorOptions, directory: String, interval: Double, workers: WorkerPlan? = nil, logger: Logger) {
         self.options = options
         self.directory = directory
         self.interval = interval
+        self.workers = workers
         self.logger = logger
     }
 
     public func run() async throws {
         let ingester = try Ingester(options: options, logger: logger)
-        let spool = SpoolProcessor(directory: directory, ingester: ingester, logger: logger)
+        let spool = SpoolProcessor(directory: directory, ingester: ingester, workers: workers, logger: logger)
         logger.info("watching \(spool.directory) every \(interval) s, RRD files in \(options.rrdDirectory)")
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {

@@ -1,9 +1,11 @@
 import RRD
 
 /// How new RRD files are laid out: the step, the heartbeat and the archives
-/// (retention). Every file has one data source named `value`.
+/// (retention). A service file has a data source per label
+/// (`ServiceMetadata.dataSourceName(for:)`); a metric file of the older
+/// layout has one, named `value`.
 public struct StorageSchema: Sendable, Equatable {
-    /// Name of the single data source of every metric file.
+    /// Name of the single data source of a metric file (older layout).
     public static let dataSourceName = "value"
 
     /// Seconds per primary data point.
@@ -57,11 +59,13 @@ public struct StorageSchema: Sendable, Equatable {
     /// minimum 0 (a rate per second; fractional values accepted; a reset
     /// gives one unknown interval instead of a huge spike); anything else is
     /// a GAUGE with the perfdata min/max as limits.
-    public func dataSource(uom: String, minimum: Double?, maximum: Double?) -> RRDDataSource {
+    /// `name` is the data source's name in the file (`value` in a metric file).
+    public func dataSource(uom: String, minimum: Double?, maximum: Double?,
+                           name: String = StorageSchema.dataSourceName) -> RRDDataSource {
         if uom == "c" {
-            return RRDDataSource(name: StorageSchema.dataSourceName, kind: .dderive, heartbeat: heartbeat, minimum: 0)
+            return RRDDataSource(name: name, kind: .dderive, heartbeat: heartbeat, minimum: 0)
         }
-        return RRDDataSource(name: StorageSchema.dataSourceName, kind: .gauge, heartbeat: heartbeat,
+        return RRDDataSource(name: name, kind: .gauge, heartbeat: heartbeat,
                              minimum: minimum, maximum: maximum.flatMap { max in (minimum.map { max > $0 } ?? true) ? max : nil })
     }
 }

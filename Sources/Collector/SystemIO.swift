@@ -146,6 +146,12 @@ enum FileIO {
         }
     }
 
+    /// Whether `path` (relative to `directoryFD`) is a directory.
+    static func isDirectory(_ path: String, relativeTo directoryFD: Int32) -> Bool {
+        var st = stat()
+        return fstatat(directoryFD, path, &st, 0) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
     static func exists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0

@@ -111,6 +111,28 @@ public struct RRDCachedBatch: Sendable {
         }
     }
 
+    /// Appends `count` commands `UPDATE path VALUES`, the VALUES of the
+    /// i-th (`time:v1:v2…`, in the file's data-source order) written by
+    /// `values(i, &bytes)` straight into the batch. Throws when `path` is
+    /// empty or contains white space.
+    public mutating func appendUpdates(path: String, count n: Int, _ values: (Int, inout [UInt8]) -> Void) throws(RRDError) {
+        var p = path
+        let ok = p.withUTF8 { u in !u.isEmpty && !u.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) }
+        guard ok else {
+            throw RRDError(.connection, operation: "UPDATE", path: path, message: "file name empty or contains white space")
+        }
+        p.withUTF8 { u in
+            for i in 0..<n {
+                bytes.append(contentsOf: RRDCachedBatch.update)
+                bytes.append(contentsOf: u)
+                bytes.append(0x20)
+                values(i, &bytes)
+                bytes.append(0x0A)
+                count += 1
+            }
+        }
+    }
+
     private static let update = Array("UPDATE ".utf8)
 }
 

@@ -241,7 +241,23 @@ public enum RRDFile {
     /// Adds a data source to an existing file (history of the others is
     /// kept; the new one is unknown before now). Wraps `rrd_tune DS:…`.
     public static func addDataSource(path: String, _ dataSource: RRDDataSource) throws(RRDError) {
-        try tune(path: path, arguments: [dataSource.definition])
+        try addDataSources(path: path, [dataSource])
+    }
+
+    /// Adds data sources to an existing file in one rewrite. librrd writes
+    /// the new file under a temporary name (mode 0600, from `mkstemp`) and
+    /// renames it over the old one: the old file's permission bits are put
+    /// back, so that readers of the old file (check_baseline as `nagios`,
+    /// vigil-analytics) can still read it.
+    public static func addDataSources(path: String, _ dataSources: [RRDDataSource]) throws(RRDError) {
+        guard !dataSources.isEmpty else { return }
+        var before = stat()
+        let known = stat(path, &before) == 0
+        try tune(path: path, arguments: dataSources.map(\.definition))
+        var after = stat()
+        if known, stat(path, &after) == 0, after.st_mode & 0o7777 != before.st_mode & 0o7777 {
+            _ = chmod(path, before.st_mode & 0o7777)
+        }
     }
 
     // MARK: durability

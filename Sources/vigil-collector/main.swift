@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collector
+import Dispatch
 import Logging
 import RRD
 import ServiceLifecycle
@@ -27,8 +28,8 @@ struct StorageOptions: ParsableArguments {
     @Option(name: .customLong("batch-size"), help: "Metric values gathered before writing.")
     var batchSize: Int = 20_000
 
-    @Option(help: "Threads writing RRD files with librrd (without --daemon).")
-    var jobs: Int = 1
+    @Option(help: ArgumentHelp("Writer processes for ingest without --daemon, when the files hold 256 KiB or more (default: the number of CPUs, at most 8).", valueName: "n"))
+    var jobs: Int?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -37,7 +38,7 @@ struct StorageOptions: ParsableArguments {
         guard step > 0 else { throw ValidationError("--step must be positive") }
         guard heartbeat > 0 else { throw ValidationError("--heartbeat must be positive") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1 to 64") }
+        if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be 1 to 64") }
         for a in archives where StorageSchema.parseArchive(a) == nil {
             throw ValidationError("--rra '\(a)': expected CF:STEPS:ROWS (CF = AVERAGE, MIN, MAX or LAST)")
         }
@@ -51,7 +52,23 @@ struct StorageOptions: ParsableArguments {
         let rras = archives.compactMap(StorageSchema.parseArchive)
         return CollectorOptions(rrdDirectory: rrdDirectory,
                                 schema: StorageSchema(step: step, heartbeat: heartbeat, archives: rras.isEmpty ? nil : rras),
-                                daemon: daemon, batchSize: batchSize, threads: jobs)
+                                daemon: daemon, batchSize: batchSize)
+    }
+
+    /// Writer processes for librrd directly (`--jobs`, default one per
+    /// CPU, at most 8); `arguments` gives a worker's `ingest` arguments.
+    func workerPlan(_ arguments: @escaping @Sendable (String) -> [String]) -> WorkerPlan? {
+        guard daemon == nil else { return nil }
+        let n = jobs ?? min(8, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        return n > 1 ? WorkerPlan(count: n, arguments: arguments) : nil
+    }
+
+    /// The options a worker process needs to store like this one.
+    var workerArguments: [String] {
+        var a = ["ingest", "--rrd-dir", rrdDirectory, "--step", String(step), "--heartbeat", String(heartbeat),
+                 "--batch-size", String(batchSize), "--log-level", logLevel]
+        for r in archives { a += ["--rra", r] }
+        return a
     }
 
     func makeLogger() -> Logger {
@@ -65,11 +82,17 @@ struct StorageOptions: ParsableArguments {
     }
 }
 
+/// A synchronous command on the main thread: `ingest` and a `spool` pass
+/// never start a thread. librrd maps and unmaps every file it updates, and
+/// each unmap in a process whose threads have run on other CPUs interrupts
+/// those CPUs to flush their TLBs (an async `main` runs on a pool thread
+/// while the main thread waits: two threads), which slows the other
+/// writer process on the other core.
 @main
-struct VigilCollector: AsyncParsableCommand {
+struct VigilCollector: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil-collector",
-        abstract: "Stores Nagios/Icinga performance data in RRD files, one file per metric.",
+        abstract: "Stores Nagios/Icinga performance data in RRD files, one file per service.",
         discussion: "See docs/collector.md for the file layout, the retention and how to wire Nagios or Icinga 2.",
         subcommands: [Ingest.self, Spool.self])
 }
@@ -98,44 +121,105 @@ struct Ingest: ParsableCommand {
     @Argument(help: ArgumentHelp("Perfdata files; - reads standard input.", valueName: "file"))
     var files: [String]
 
+    /// Set by the parent on the writer processes it starts.
+    @Option(help: .hidden)
+    var shard: String?
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("no FILE given (use - for standard input)") }
         if host == nil, service != nil || time != nil { throw ValidationError("--service and --time need --host") }
         if let host, host.isEmpty { throw ValidationError("--host is empty") }
         if let service, service.isEmpty { throw ValidationError("--service is empty") }
+        if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard '\(shard)': expected I/N") }
+    }
+
+    /// How many processes write: several only for librrd directly, from
+    /// files (each reads them whole) holding enough records to be worth
+    /// another process's start.
+    func writerCount() -> Int {
+        guard host == nil, !files.contains("-") else { return 1 }
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        return storage.workerPlan { _ in arguments }?.processes(for: files) ?? 1
     }
 
     func run() throws {
         let logger = storage.makeLogger()
-        let ingester: Ingester
-        do { ingester = try Ingester(options: storage.collectorOptions, logger: logger) } catch {
-            logger.critical("\(error)")
-            throw ExitCode(2)
-        }
-        var unreadable = 0
-        for file in files {
-            do {
-                if let host {
-                    let bytes = try Ingester.readAll(path: file)
-                    var now = timespec()
-                    clock_gettime(CLOCK_REALTIME, &now)
-                    ingester.ingestPluginOutput(bytes, name: file == "-" ? "stdin" : file, host: host, service: service,
-                                                time: time ?? Double(now.tv_sec))
-                } else {
-                    try ingester.ingest(path: file)
+        var options = storage.collectorOptions
+        options.shard = shard.flatMap(Shard.init(parsing:))
+        let isWorker = options.shard != nil
+        // the parent stores part 0 and starts a process for each other part;
+        // a part whose process cannot start is stored here afterwards
+        var workers: [WorkerProcesses.Worker] = []
+        var leftOver: [Shard] = []
+        if !isWorker {
+            let n = writerCount()
+            if n > 1 {
+                options.shard = Shard(index: 0, count: n)
+                for i in 1..<n {
+                    guard let part = Shard(index: i, count: n) else { continue }
+                    do {
+                        workers.append(try WorkerProcesses.start(arguments: Array(CommandLine.arguments.dropFirst()), shard: part))
+                    } catch {
+                        logger.warning("writer process \(part): \(error); storing its part here")
+                        leftOver.append(part)
+                    }
                 }
-            } catch {
-                logger.error("\(error)")
-                unreadable += 1
             }
         }
-        let summary = ingester.flush()
-        print("vigil-collector: \(summary.line)")
-        if summary.failed > 0 || unreadable > 0 { throw ExitCode(1) }
+        var summary = IngestSummary()
+        var unreadable = 0
+        var status: Int32 = 0
+        for (k, part) in ([options.shard] + leftOver.map(Optional.some)).enumerated() {
+            options.shard = part
+            let ingester: Ingester
+            do { ingester = try Ingester(options: options, logger: logger) } catch {
+                logger.critical("\(error)")
+                status = 2
+                break
+            }
+            unreadable = 0
+            for file in files {
+                do {
+                    if let host {
+                        let bytes = try Ingester.readAll(path: file)
+                        var now = timespec()
+                        clock_gettime(CLOCK_REALTIME, &now)
+                        ingester.ingestPluginOutput(bytes, name: file == "-" ? "stdin" : file, host: host, service: service,
+                                                    time: time ?? Double(now.tv_sec))
+                    } else {
+                        try ingester.ingest(path: file)
+                    }
+                } catch {
+                    // every writer process meets the same file: one says so
+                    if !isWorker { logger.error("\(error)") }
+                    unreadable += 1
+                }
+            }
+            var counts = ingester.flush()
+            if k > 0 { counts.files = 0 } // every part reads the same files
+            summary.add(counts)
+        }
+        for w in workers {
+            let outcome = WorkerProcesses.wait(w)
+            if var counts = outcome.summary {
+                counts.files = 0
+                summary.add(counts)
+            } else {
+                logger.error("writer process \(outcome.shard) ended with status \(outcome.status) before reporting: its part of the services may not be stored")
+            }
+            status = max(status, outcome.status == 0 ? 0 : outcome.status == 2 ? 2 : 1)
+        }
+        if isWorker {
+            WorkerProcesses.report(summary)
+        } else {
+            print("vigil-collector: \(summary.line)")
+        }
+        if status == 2 { throw ExitCode(2) }
+        if summary.failed > 0 || unreadable > 0 || status != 0 { throw ExitCode(1) }
     }
 }
 
-struct Spool: AsyncParsableCommand {
+struct Spool: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Store every file of a spool directory, removing each once all its records are stored.",
         discussion: """
@@ -158,13 +242,20 @@ struct Spool: AsyncParsableCommand {
         guard interval > 0 else { throw ValidationError("--interval must be positive") }
     }
 
-    func run() async throws {
+    /// Each spool file of 256 KiB or more is stored by `--jobs` processes.
+    var workerPlan: WorkerPlan? {
+        let arguments = storage.workerArguments
+        return storage.workerPlan { file in arguments + [file] }
+    }
+
+    func run() throws {
         let logger = storage.makeLogger()
         if watch {
-            let service = SpoolService(options: storage.collectorOptions, directory: directory, interval: interval, logger: logger)
+            let service = SpoolService(options: storage.collectorOptions, directory: directory, interval: interval,
+                                       workers: workerPlan, logger: logger)
             let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint],
                                                           logger: logger))
-            try await group.run()
+            try runBlocking { try await group.run() }
             return
         }
         let ingester: Ingester
@@ -172,7 +263,7 @@ struct Spool: AsyncParsableCommand {
             logger.critical("\(error)")
             throw ExitCode(2)
         }
-        let spool = SpoolProcessor(directory: directory, ingester: ingester, logger: logger)
+        let spool = SpoolProcessor(directory: directory, ingester: ingester, workers: workerPlan, logger: logger)
         do {
             let (summary, kept) = try spool.processOnce()
             print("vigil-collector: \(summary.line)\(kept > 0 ? ", \(kept) files kept" : "")")
@@ -182,4 +273,21 @@ struct Spool: AsyncParsableCommand {
             throw ExitCode(2)
         }
     }
+}
+
+/// Runs `body` as a task and blocks the calling (main) thread until it
+/// ends: the service group of `spool --watch` needs Swift concurrency, the
+/// rest of the tool does not.
+func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws {
+    final class Outcome: @unchecked Sendable {
+        var error: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+    }
+    let outcome = Outcome()
+    Task.detached {
+        do { try await body() } catch { outcome.error = error }
+        outcome.done.signal()
+    }
+    outcome.done.wait()
+    if let error = outcome.error { throw error }
 }

@@ -1,3 +1,4 @@
+import Collector
 import Foundation
 import Logging
 import RRD
@@ -60,9 +61,10 @@ struct AnalyzeCommandTests {
         let outcome = try AnalyzeCommand.run(options(tree, out, nagios: nagios), logger: Self.logger)
         #expect(outcome.messages == [])
         #expect(!outcome.configurationRejected)
-        #expect(outcome.files == 6)
+        #expect(outcome.files == 8)
         let ids = outcome.metrics.map(\.analysis.id.description)
-        #expect(ids == ["app 1/HTTP /api/time", "db1//rta", "db1/Disk & /var//var", "edge7/cpu-0/cpu-idle/value",
+        #expect(ids == ["app 1/HTTP /api/size", "app 1/HTTP /api/time", "app 1/HTTP /api/used space", "app 1/PING/pl",
+                        "app 1/PING/rta", "db1//rta", "db1/Disk & /var//var", "edge7/cpu-0/cpu-idle/value",
                         "edge7/uptime/value", "web01/PING/pl", "web01/PING/rta"])
         let byID = Dictionary(uniqueKeysWithValues: outcome.metrics.map { ($0.analysis.id.description, $0) })
         // The spike in the last hour is found, and it is the most anomalous metric.
@@ -72,6 +74,8 @@ struct AnalyzeCommandTests {
         // Units and min/max came from the XML and the collector's sidecar.
         #expect(rta.uom == "ms")
         #expect(byID["app 1/HTTP /api/time"]?.analysis.uom == "s")
+        #expect(byID["app 1/HTTP /api/used space"]?.analysis.uom == "%")
+        #expect(byID["app 1/PING/rta"]?.analysis.uom == "ms")
         #expect(byID["web01/PING/pl"]?.analysis.uom == "%")
         // Cold start: no threshold, no profile.
         guard case .coldStart = try #require(byID["edge7/uptime/value"]).analysis.outcome else {
@@ -98,12 +102,20 @@ struct AnalyzeCommandTests {
         #expect(text.contains("\nrrd \(tree.directory.file("pnp/web01/PING.rrd"))\nds 1\nstep 300\n"))
         #expect(text.hasSuffix("end\n"))
         #expect(FileManager.default.fileExists(atPath: out.file("profiles/db1/@host/rta.profile")))
+        // A collector service file: each label's profile names the file and its own data source.
+        let service = tree.directory.file("collector/app%201/HTTP%20%2Fapi.rrd")
+        for (label, ds) in [("time", "time"), ("used%20space", ServiceMetadata.dataSourceName(for: "used space"))] {
+            let p = try String(contentsOfFile: out.file("profiles/app%201/HTTP%20%2Fapi/\(label).profile"), encoding: .utf8)
+            #expect(p.contains("\nrrd \(service)\nds \(ds)\nstep 300\n"), "\(label)")
+        }
+        let oldLayout = try String(contentsOfFile: out.file("profiles/app%201/PING/rta.profile"), encoding: .utf8)
+        #expect(oldLayout.contains("\nrrd \(tree.directory.file("collector/app%201/PING/rta.rrd"))\nds value\nstep 300\n"))
         #expect(FileManager.default.fileExists(atPath: out.file("profiles/db1/Disk%20%26%20%2Fvar/%2Fvar.profile")))
         // Report: every metric ranked, one graph each.
         let html = try String(contentsOfFile: out.file("report/index.html"), encoding: .utf8)
-        #expect(html.components(separatedBy: "<svg ").count - 1 == 7)
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 11)
         #expect(html.components(separatedBy: "<tr><td class=\"num\">").count
-            + html.components(separatedBy: "<tr class=\"anomalous\"><td class=\"num\">").count - 2 == 7)
+            + html.components(separatedBy: "<tr class=\"anomalous\"><td class=\"num\">").count - 2 == 11)
         let firstRow = try #require(html.range(of: "<td class=\"num\">1</td>"))
         #expect(html[firstRow.upperBound...].hasPrefix("<td>web01</td><td>PING</td><td><a href=\"#"))
     }

@@ -1,5 +1,6 @@
 import Collector
 import Foundation
+import Logging
 import RRDTesting
 import Testing
 @testable import Analytics
@@ -40,6 +41,33 @@ enum RRDFixture {
         let phase = Double(t % 86_400) / 86_400 * 2 * Double.pi
         let noise = Double((t / 300 * 2_654_435_761) % 1000) / 1000 - 0.5
         return base + amplitude * sin(phase) + noise * amplitude * 0.1 + (t > now - spikeSeconds ? spike : 0)
+    }
+}
+
+/// Perfdata stored by the collector's own code (`Ingester`), so that the
+/// trees analysed are the collector's real layout.
+enum CollectorFixture {
+    /// A record in the PNP4Nagios bulk template Nagios writes.
+    static func serviceLine(_ t: Int64, host: String, service: String, perfdata: String) -> String {
+        "DATATYPE::SERVICEPERFDATA\tTIMET::\(t)\tHOSTNAME::\(host)\tSERVICEDESC::\(service)\tSERVICEPERFDATA::\(perfdata)"
+            + "\tSERVICECHECKCOMMAND::check_x"
+    }
+
+    static func hostLine(_ t: Int64, host: String, perfdata: String) -> String {
+        "DATATYPE::HOSTPERFDATA\tTIMET::\(t)\tHOSTNAME::\(host)\tHOSTPERFDATA::\(perfdata)\tHOSTCHECKCOMMAND::check-host-alive"
+    }
+
+    /// Stores `lines` below `rrdDirectory`; every value must be stored.
+    static func ingest(_ lines: [String], into rrdDirectory: String) throws {
+        let spool = try TemporaryDirectory("vigil-perfdata")
+        defer { spool.remove() }
+        let file = spool.file("service-perfdata")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let ingester = try Ingester(options: CollectorOptions(rrdDirectory: rrdDirectory),
+                                    logger: Logger(label: "collector") { _ in SwiftLogNoOpLogHandler() })
+        try ingester.ingest(path: file)
+        let summary = ingester.flush()
+        try #require(summary.rejects == 0 && summary.failed == 0 && summary.records == lines.count, "\(summary.line)")
     }
 }
 
@@ -146,7 +174,10 @@ struct MixedTree {
     """
 
     /// - `pnp/`: web01 PING (two labels in one RRD), db1 disk (MULTIPLE), db1 host rta;
-    /// - `collector/`: vigil-collector's `<host>/<service>/<label>.rrd` + `.meta`;
+    /// - `collector/`: written by vigil-collector's `Ingester`: the service
+    ///   file `app%201/HTTP%20%2Fapi.rrd` + `.meta` (labels time, size,
+    ///   `used space`) and `app%201/PING/{rta,pl}.rrd` + `.meta` (the
+    ///   per-metric layout of older trees);
     /// - `plain/`: a collectd-style tree (`host/plugin/type.rrd`, DS `value`).
     /// `spike` is added to web01 PING rta during the last hour.
     init(days: Int = 21, spike: Double = 0) throws {
@@ -166,15 +197,24 @@ struct MixedTree {
         try RRDFixture.make(pnp + "/db1/_HOST_.rrd", dataSources: ["1"], days: days) { t, _ in
             RRDFixture.daily(t, base: 1, amplitude: 0.2)
         }
-        let collector = directory.file("collector/app%201/HTTP%20%2Fapi")
-        try FileManager.default.createDirectory(atPath: collector, withIntermediateDirectories: true)
-        try RRDFixture.make(collector + "/time.rrd", dataSources: ["value"], days: days) { t, _ in
-            RRDFixture.daily(t, base: 0.25, amplitude: 0.1)
+        // Written by the collector itself: a service file for HTTP /api
+        // (a generated data-source name for `used space`), and PING stored
+        // a file per metric, as a tree from before service files keeps it.
+        let collector = directory.file("collector")
+        try FileManager.default.createDirectory(atPath: collector + "/app%201/PING", withIntermediateDirectories: true)
+        var lines: [String] = []
+        var t = RRDFixture.now - Int64(days) * 86_400
+        while t <= RRDFixture.now {
+            let time = RRDFixture.daily(t, base: 0.25, amplitude: 0.1)
+            let size = 5000 + Double(t / 300 % 7) * 10
+            let used = 40 + Double(t - RRDFixture.now) / 86_400 * 0.1
+            lines.append(CollectorFixture.serviceLine(t, host: "app 1", service: "HTTP /api",
+                                                      perfdata: "time=\(time)s;1;2;0; size=\(size)B;;;0; 'used space'=\(used)%;80;90;0;100"))
+            lines.append(CollectorFixture.serviceLine(t, host: "app 1", service: "PING",
+                                                      perfdata: "rta=\(RRDFixture.daily(t, base: 3, amplitude: 0.5))ms;100;500;0; pl=0%;20;60;0;100"))
+            t += 300
         }
-        let meta = MetricMetadata(host: Array("app 1".utf8), service: Array("HTTP /api".utf8), label: "time", uom: "s",
-                                  warning: "1", critical: "2", minimum: 0, maximum: nil, checkCommand: nil,
-                                  dataSourceType: "GAUGE", firstSeen: 1_762_000_000, lastSeen: 1_764_000_000)
-        try Data(meta.serialized()).write(to: URL(fileURLWithPath: collector + "/time.meta"))
+        try CollectorFixture.ingest(lines, into: collector)
         try RRDFixture.make(directory.file("plain/edge7/cpu-0/cpu-idle.rrd"), dataSources: ["value"], days: days) { t, _ in
             RRDFixture.daily(t, base: 80, amplitude: 10)
         }

@@ -8,7 +8,7 @@ enum BaselineSample {
     /// Monday 2025-11-24 16:00:00 UTC: hour-of-week 16.
     static let monday16: Int64 = 1_764_000_000
 
-    static func text(rrd: String = "/var/lib/vigil/rrd/web01/Load/load1.rrd", uom: String = "") -> String {
+    static func text(rrd: String = "/var/lib/vigil/rrd/web01/Load/load1.rrd", ds: String = "value", uom: String = "") -> String {
         """
         vigil-profile 1
         host web01
@@ -19,7 +19,7 @@ enum BaselineSample {
         generated 1764000000
         utc-offset 0
         rrd \(rrd)
-        ds value
+        ds \(ds)
         step 300
         warn ~:3.2
         crit ~:4.8
@@ -431,5 +431,41 @@ struct RRDLatestValueTests {
         guard case .result(let over) = try CheckBaseline.evaluateRRD([profile], config: c, now: now) else { return }
         #expect(over.status == .ok)
         #expect(CheckBaseline.lookbackRows(c) >= c.recoveryChecks + c.latchLength + 2)
+    }
+
+    /// vigil-collector's service file (`<host>/<service>.rrd`): a data
+    /// source per label, one named from a hash (`_` + 16 hex digits, the
+    /// longest name), a 60 s step, labels missing from some records. Each
+    /// profile's `ds` picks its own column.
+    @Test func rrdModeReadsItsDataSourceOfAServiceFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rrd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now = BaselineSample.monday16 + 1800
+        let path = dir.appendingPathComponent("Load.rrd").path
+        let hashed = "_0123456789abcdef"
+        _ = try rrdtool(["create", path, "--start", String(now - 3600), "--step", "60", "DS:load1:GAUGE:900:0:U",
+                         "DS:load5:GAUGE:900:0:U", "DS:\(hashed):GAUGE:900:U:U", "RRA:AVERAGE:0.5:1:4320",
+                         "RRA:AVERAGE:0.5:5:18144", "RRA:MAX:0.5:60:9600"])
+        // Every 5 minutes; the hashed label only in the older records.
+        let updates = stride(from: now - 3000, through: now, by: 300).map { t in
+            "\(t):1:\(t == now ? "2.7" : "1"):\(t < now - 900 ? "9" : "U")"
+        }
+        _ = try rrdtool(["update", path, "--template", "load1:load5:\(hashed)"] + updates)
+        var c = CheckBaseline.Configuration()
+        c.profiles = ["/p"]
+        let load5 = try BaselineSample.profile(BaselineSample.text(rrd: path, ds: "load5"))
+        guard case .result(let critical) = try CheckBaseline.evaluateRRD([load5], config: c, now: now) else { return }
+        #expect(critical.status == .critical && critical.summary.hasPrefix("BASELINE CRITICAL - load1 is 2.7, outside ~:2.5"))
+        let load1 = try BaselineSample.profile(BaselineSample.text(rrd: path, ds: "load1"))
+        guard case .result(let ok) = try CheckBaseline.evaluateRRD([load1], config: c, now: now) else { return }
+        #expect(ok.status == .ok, "\(ok.summary)")
+        let latest = try RRDLatestValue.read(path: path, dataSource: hashed, oldest: now - 3600)
+        #expect(latest?.value == 9 && latest?.time == now - 1200 && latest?.step == 60,
+                "the last known row of its own column (9 until the heartbeat ran out)")
+        let none = try BaselineSample.profile(BaselineSample.text(rrd: path, ds: hashed))
+        #expect(throws: PluginError.unknown("load1: no value in \(path) (\(hashed)) during the last 900 seconds")) {
+            try CheckBaseline.evaluateRRD([none], config: c, now: now)
+        }
     }
 }

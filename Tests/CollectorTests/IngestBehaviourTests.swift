@@ -51,21 +51,39 @@ import Testing
         #expect(messages.contains("hostile:8: metric rejected: metric 'xxxx"))
         #expect(messages.contains("too long"))
         #expect(messages.contains("hostile:12: metric rejected: value is not a number: 'v=abc'"))
-        // every trick stored under the directory, each in its own file, names readable back
+        // every trick stored under the directory, in one service file, each
+        // in its own data source, names readable back from the path and the sidecar
         let files = store.files()
+        let path = try store.rrd("../..", "../../tmp")
+        #expect(path.hasPrefix(store.rrdDir + "/"))
+        let rel = String(path.dropFirst(store.rrdDir.count + 1))
+        #expect(files.contains(rel))
+        let parts = rel.dropLast(".rrd".count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        #expect(parts.count == 2)
+        #expect(parts.first.flatMap(MetricPath.decode) == Array("../..".utf8))
+        #expect(parts.last.flatMap(MetricPath.decode) == Array("../../tmp".utf8))
+        let sidecar = try #require(try store.sidecar("../..", "../../tmp"))
+        #expect(sidecar.host == Array("../..".utf8) && sidecar.service == Array("../../tmp".utf8))
+        let last = try RRDFile.lastUpdate(path: path).values
+        #expect(last.count == tricks.count)
+        #expect(Set(tricks.map(ServiceMetadata.dataSourceName(for:))).count == tricks.count)
         for (n, name) in tricks.enumerated() {
-            let path = store.rrd("../..", "../../tmp", name)
-            #expect(path.hasPrefix(store.rrdDir + "/"))
-            #expect(try RRDFile.lastUpdate(path: path).values["value"] == .some(Double(n)), "\(name)")
-            let rel = String(path.dropFirst(store.rrdDir.count + 1))
-            #expect(files.contains(rel))
-            #expect(MetricPath.parse(relativePath: rel)?.label == Array(name.utf8))
+            let ds = ServiceMetadata.dataSourceName(for: name)
+            #expect(last[ds] == .some(Double(n)), "\(name)")
+            #expect(sidecar.metric(label: name)?.dataSource == ds, "\(name)")
         }
-        #expect(try RRDFile.last(path: store.rrd("h\0ost", "s\0", "nul")) == t0)
+        #expect(sidecar.metrics.map(\.label) == tricks.map(Optional.some)) // in file order: as they came
+        #expect(try RRDFile.last(path: store.rrd("h\0ost", "s\0")) == t0)
         // nothing outside the RRD directory
         let outside = try FileManager.default.contentsOfDirectory(atPath: store.dir.path).sorted()
         #expect(outside == ["hostile", "rrd"])
-        #expect(files.allSatisfy { $0.hasSuffix(".rrd") || $0.hasSuffix(".meta") })
+        // a service file and its sidecar per service, and the collector's sidecar cache
+        var expectedFiles: [String] = []
+        for (host, service) in [("h", "s"), ("../..", "../../tmp"), ("h\0ost", "s\0")] {
+            let base = try store.view.serviceBase(host, service)
+            expectedFiles += [base + ".meta", base + ".rrd"]
+        }
+        #expect(files.filter { !isSidecarCache($0) } == expectedFiles.sorted())
     }
 
     @Test func labelsAppearingDisappearingAndReorderedKeepTheirOwnHistory() throws {
@@ -136,36 +154,47 @@ import Testing
             let s = try store.ingest([f])
             #expect(s.stored == 1 && s.failed == 0)
         }
-        let meta = store.rrd("h", "s", "v").replacingOccurrences(of: ".rrd", with: ".meta")
+        let meta = try store.meta("h", "s")
         func inode() throws -> Int { (try FileManager.default.attributesOfItem(atPath: meta)[.systemFileNumber] as? Int) ?? -1 }
+        func dataSource() throws -> RRDDataSource? {
+            try RRDFile.info(path: store.rrd("h", "s")).dataSources.first { $0.name == "v" }
+        }
         try run(0, "v=1MB;5;10;0;100")
         let first = try inode()
         try run(1, "v=2MB;5;10;0;100")
         try run(2, "v=3MB;5;10;0;100")
         #expect(try inode() == first)
-        #expect(MetricMetadata.read(path: meta)?.lastSeen == Double(t0))
+        #expect(try store.sidecar("h", "s")?.lastSeen == Double(t0))
         // thresholds change: rewritten
         try run(3, "v=4MB;6;12;0;100")
         #expect(try inode() != first)
-        let m = try #require(MetricMetadata.read(path: meta))
-        #expect(m.warning == "6" && m.critical == "12" && m.firstSeen == Double(t0) && m.lastSeen == Double(t0 + 180))
+        let s = try #require(try store.sidecar("h", "s"))
+        let m = try #require(s.metric(label: "v"))
+        #expect(m.warning == "6" && m.critical == "12" && s.firstSeen == Double(t0) && s.lastSeen == Double(t0 + 180))
+        #expect(s.metrics.count == 1 && s.checkCommand == Array("check_x".utf8))
         // max changes: the RRD's limit follows
         try run(4, "v=150MB;6;12;0;200")
-        #expect(try RRDFile.info(path: store.rrd("h", "s", "v")).dataSources.first?.maximum == 200)
+        #expect(try dataSource()?.maximum == 200)
+        #expect(try store.metric("h", "s", "v")?.maximum == 200)
         #expect(try store.series("h", "s", "v")[t0 + 240] == 150)
         // becomes a counter: the data source type follows
         try run(5, "v=1000c")
-        #expect(try RRDFile.info(path: store.rrd("h", "s", "v")).dataSources.first?.kind == .dderive)
-        #expect(MetricMetadata.read(path: meta)?.dataSourceType == "DDERIVE")
+        #expect(try dataSource()?.kind == .dderive)
+        #expect(try store.metric("h", "s", "v")?.dataSourceType == "DDERIVE")
+        // nothing changes again: not rewritten
+        let counter = try inode()
+        try run(6, "v=1060c")
+        #expect(try inode() == counter)
     }
 
-    /// One ingester remembers the sidecars it read or wrote, but only while
+    /// The collector remembers the sidecars it read or wrote, but only while
     /// the file is unchanged: a sidecar rewritten or deleted by someone
-    /// else between two batches is read again and put right.
+    /// else between two batches (or two runs) is read again and put right.
     @Test func sidecarChangedByAnotherWriterBetweenBatchesIsReadAgain() throws {
         let store = try TestStore(); defer { store.remove() }
         let i = try store.ingester()
-        let meta = store.rrd("h", "s", "v").replacingOccurrences(of: ".rrd", with: ".meta")
+        let meta = try store.meta("h", "s")
+        func warning() throws -> String? { try store.metric("h", "s", "v")?.warning }
         func batch(_ k: Int) throws {
             let f = try writeFile(store.dir, "f\(k)", Array(pnpLine(t0 + 60 * k, perfdata: "v=\(k)MB;5;10;0;100").utf8))
             try i.ingest(path: f)
@@ -175,11 +204,13 @@ import Testing
         try batch(0)
         try batch(1)
         // another writer replaces it (other thresholds): put back as the perfdata says
-        var other = try #require(MetricMetadata.read(path: meta))
-        other.warning = "7"
+        var other = try #require(ServiceMetadata.read(path: meta))
+        #expect(other.metrics.count == 1 && other.metrics.first?.warning == "5")
+        other.metrics[0].warning = "7"
         try Data(other.serialized()).write(to: URL(fileURLWithPath: meta))
+        #expect(try warning() == "7")
         try batch(2)
-        #expect(MetricMetadata.read(path: meta)?.warning == "5")
+        #expect(try warning() == "5")
         // the same size, edited in place: read again too (a change within
         // the file system's timestamp tick of the last write would not be
         // seen: the test waits for the next one)
@@ -189,18 +220,68 @@ import Testing
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: meta))
         try h.write(contentsOf: Data(edited.utf8))
         try h.close()
+        #expect(try warning() == "6")
         try batch(3)
-        #expect(MetricMetadata.read(path: meta)?.warning == "5")
+        #expect(try warning() == "5")
         // deleted: written anew
         try FileManager.default.removeItem(atPath: meta)
         try batch(4)
-        #expect(MetricMetadata.read(path: meta)?.warning == "5")
+        #expect(try warning() == "5")
         #expect(try store.series("h", "s", "v")[t0 + 240] == 4)
+        // what it remembers is kept for the next run (.vigil-sidecars-…),
+        // which reads a sidecar changed in between again too
+        other.metrics[0].warning = "8"
+        try Data(other.serialized()).write(to: URL(fileURLWithPath: meta))
+        let f = try writeFile(store.dir, "f5", Array(pnpLine(t0 + 300, perfdata: "v=5MB;5;10;0;100").utf8))
+        let s = try store.ingest([f])
+        #expect(s.stored == 1 && s.failed == 0)
+        #expect(try warning() == "5")
+        #expect(store.files().contains(where: isSidecarCache))
+    }
+
+    /// The sidecar cache is a shortcut only: damaged or describing other
+    /// files, it costs reads, never values or sidecars.
+    @Test(arguments: [Array("garbage".utf8), Array("vigil-collector sidecar cache 2\n".utf8) + [0xFF, 0x7F, 1, 2, 3], []])
+    func aDamagedSidecarCacheCostsNothing(cache: [UInt8]) throws {
+        let store = try TestStore(); defer { store.remove() }
+        func run(_ k: Int, _ perfdata: String) throws -> IngestSummary {
+            try store.ingest([try writeFile(store.dir, "f\(k)", Array(pnpLine(t0 + 60 * k, perfdata: perfdata).utf8))])
+        }
+        _ = try run(0, "a=1;5 b=2")
+        let caches = store.files().filter(isSidecarCache)
+        #expect(caches == [".vigil-sidecars-0-of-1"])
+        for c in caches { try Data(cache).write(to: URL(fileURLWithPath: "\(store.rrdDir)/\(c)")) }
+        let s = try run(1, "b=20 a=10;6")
+        #expect(s.stored == 2 && s.failed == 0)
+        #expect(try store.metric("h", "s", "a")?.warning == "6")
+        #expect(values(try store.series("h", "s", "a"), 0...1) == [1, 10])
+        #expect(values(try store.series("h", "s", "b"), 0...1) == [2, 20])
+    }
+
+    /// A cache from an earlier state of the tree (restored from a backup,
+    /// left by a run that was killed) describes sidecars that have changed
+    /// since: they are read again, not believed.
+    @Test func aStaleSidecarCacheIsNotBelieved() throws {
+        let store = try TestStore(); defer { store.remove() }
+        func run(_ k: Int, _ perfdata: String) throws {
+            let s = try store.ingest([try writeFile(store.dir, "f\(k)", Array(pnpLine(t0 + 60 * k, perfdata: perfdata).utf8))])
+            #expect(s.stored == 1 && s.failed == 0)
+        }
+        try run(0, "a=1;5")
+        let cache = "\(store.rrdDir)/.vigil-sidecars-0-of-1"
+        let saved = try Data(contentsOf: URL(fileURLWithPath: cache))
+        try run(1, "a=2;6")
+        #expect(try store.metric("h", "s", "a")?.warning == "6")
+        try saved.write(to: URL(fileURLWithPath: cache))
+        // the perfdata says again what the old cache remembers: the sidecar must follow
+        try run(2, "a=3;5")
+        #expect(try store.metric("h", "s", "a")?.warning == "5")
     }
 
     @Test func staleTemporariesOfKilledRunsAreRemoved() throws {
         let store = try TestStore(); defer { store.remove() }
-        let dir = store.rrdDir + "/h/s"
+        // the directory a new service file goes into: the host's
+        let dir = store.rrdDir + "/h"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (name, age) in [(".vigil-create-1-2", 7_200), (".vigil-write-3-4", 7_200), (".vigil-create-5-6", 10), (".other", 7_200)] {
             _ = FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data("x".utf8))
@@ -210,7 +291,7 @@ import Testing
         let f = try writeFile(store.dir, "f", Array(pnpLine(t0, perfdata: "new=1").utf8))
         try store.ingest([f])
         let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-        #expect(left == [".other", ".vigil-create-5-6", "new.meta", "new.rrd"])
+        #expect(left == [".other", ".vigil-create-5-6", "s.meta", "s.rrd"])
     }
 
     @Test func configurableRetention() throws {
@@ -221,7 +302,7 @@ import Testing
         let f = try writeFile(store.dir, "f", Array(pnpLine(t0, perfdata: "v=1").utf8))
         try i.ingest(path: f)
         _ = i.flush()
-        let info = try RRDFile.info(path: store.rrd("h", "s", "v"))
+        let info = try RRDFile.info(path: store.rrd("h", "s"))
         #expect(info.step == 300)
         #expect(info.archives == [RRDArchive(.average, steps: 1, rows: 100), RRDArchive(.maximum, xff: 0.3, steps: 12, rows: 10)])
         #expect(info.dataSources.first?.heartbeat == 600)

@@ -28,17 +28,27 @@ let t0 = Fixture.t0
         let time = try store.series("web-01", "Interface eth0", "time")
         #expect(time[t0] == 9.99e-06)
         #expect(time[t0 + 60] == 1.5)
-        let meta = try #require(MetricMetadata.read(path: store.rrd("web-01", "Disk /var", "/var").replacingOccurrences(of: ".rrd", with: ".meta")))
+        let sidecar = try #require(try store.sidecar("web-01", "Disk /var"))
+        #expect(sidecar.checkCommand == Array("check_disk!20%!10%!/var".utf8))
+        #expect(sidecar.firstSeen == Double(t0) && sidecar.lastSeen == Double(t0 + 60))
+        #expect(sidecar.metrics.map(\.label) == ["/var", "inodes"])
+        let meta = try #require(sidecar.metric(label: "/var"))
+        #expect(meta.dataSource == ServiceMetadata.dataSourceName(for: "/var"))
         #expect(meta.uom == "MB")
         #expect(meta.warning == "3000" && meta.critical == "3500")
         #expect(meta.minimum == 0 && meta.maximum == 4096)
-        #expect(meta.checkCommand == Array("check_disk!20%!10%!/var".utf8))
-        #expect(meta.firstSeen == Double(t0) && meta.lastSeen == Double(t0 + 60))
-        let info = try RRDFile.info(path: store.rrd("web-01", "Interface eth0", "in octets"))
-        #expect(info.dataSources.first?.kind == .dderive)
-        #expect(info.dataSources.first?.minimum == 0)
-        let gauge = try RRDFile.info(path: store.rrd("web-01", "Disk /var", "/var")).dataSources.first
+        #expect(meta.dataSourceType == "GAUGE")
+        let octets = ServiceMetadata.dataSourceName(for: "in octets")
+        let info = try RRDFile.info(path: store.rrd("web-01", "Interface eth0"))
+        #expect(info.dataSources.map(\.name) == [octets, ServiceMetadata.dataSourceName(for: "out octets"), "time"])
+        let counter = info.dataSources.first { $0.name == octets }
+        #expect(counter?.kind == .dderive)
+        #expect(counter?.minimum == 0)
+        #expect(try store.metric("web-01", "Interface eth0", "in octets")?.dataSourceType == "DDERIVE")
+        let gauge = try RRDFile.info(path: store.rrd("web-01", "Disk /var")).dataSources.first { $0.name == meta.dataSource }
         #expect(gauge?.kind == .gauge && gauge?.minimum == 0 && gauge?.maximum == 4096)
+        // a record without perfdata makes no file
+        #expect(!FileManager.default.fileExists(atPath: try store.rrd("web-01", "No perfdata")))
     }
 
     @Test func nagiosDefaultTemplate() throws {
@@ -59,7 +69,7 @@ let t0 = Fixture.t0
         #expect(rta[t0] == 0.055)
         // the fraction of a second of the first value weighs in the second step
         #expect(abs((rta[t0 + 60] ?? 0) - 0.065) < 0.0001)
-        #expect(try RRDFile.lastUpdate(path: store.rrd("icinga-host", "ping4", "pl")).values["value"] == .some(20))
+        #expect(try store.lastValue("icinga-host", "ping4", "pl") == 20)
         #expect(try store.series("icinga-host", nil, "pl")[t0] == 0)
     }
 

@@ -50,6 +50,20 @@ import Testing
         #expect(MetricPath.parse(relativePath: "h/x/y/z.rrd") == nil)
     }
 
+    @Test func serviceFilePaths() throws {
+        #expect(try MetricPath.relativeServiceBase(host: Array("../h".utf8), service: Array("s/1".utf8)) == "%2E.%2Fh/s%2F1")
+        #expect(try MetricPath.relativeServiceBase(host: Array("h".utf8), service: nil) == "h/@host")
+        // a service file lies beside the directory the same service's metric files had
+        let m = MetricPath(host: Array("web 01".utf8), service: Array("Disk /var".utf8), label: Array("/var".utf8))
+        #expect(try MetricPath.relativeDirectory(host: m.host, service: m.service)
+                == MetricPath.relativeServiceBase(host: m.host, service: m.service) + "/")
+        #expect(try m.relativeBase().hasPrefix(MetricPath.relativeServiceBase(host: m.host, service: m.service) + "/"))
+        #expect(throws: MetricNameError.self) {
+            try MetricPath.relativeServiceBase(host: Array("h".utf8), service: [UInt8](repeating: 0x20, count: 81))
+        }
+        #expect(throws: MetricNameError.self) { try MetricPath.relativeServiceBase(host: [], service: nil) }
+    }
+
     @Test func tooLongOrEmptyNamesAreErrors() {
         let long = MetricPath(host: Array("h".utf8), service: Array("s".utf8), label: [UInt8](repeating: 0x41, count: 241))
         #expect(throws: MetricNameError.self) { try long.relativeBase() }

@@ -53,13 +53,14 @@ func verifySpool(_ store: TestStore, files n: Int, services: Int, daemon: RRDCac
         let store = try TestStore(); defer { store.remove() }
         let spool = store.dir.file("spool")
         try makeSpool(spool, files: 3, services: 2)
-        // a directory where a metric file must go: storing fails
-        let blocker = store.rrd("host1", "svc 1", "a")
+        // a directory where a service file must go: storing fails (both
+        // values of the service's record in the first file)
+        let blocker = try store.rrd("host1", "svc 1")
         try FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: true)
         let processor = SpoolProcessor(directory: spool, ingester: try store.ingester(), logger: store.log.logger)
         let (s, kept) = try processor.processOnce()
         #expect(kept == 3)
-        #expect(s.failed == 1)
+        #expect(s.failed == 2)
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool).count == 3)
         #expect(store.log.messages.contains { $0.contains("kept for a retry") })
         // fixed: the retry stores everything
@@ -81,19 +82,26 @@ func verifySpool(_ store: TestStore, files n: Int, services: Int, daemon: RRDCac
         let s = i.flush()
         #expect(s.stored == 12 && s.failed == 0 && s.rejects == 0)
         let client = try RRDCachedClient(daemon.address)
-        let rrd = "\(daemon.baseDirectory)/web-01/Disk%20%2Fvar/%2Fvar.rrd"
+        let rrd = "\(daemon.baseDirectory)/web-01/Disk%20%2Fvar.rrd"
+        // one UPDATE per record, both labels in it
         #expect(try client.pending(rrd).count == 2)
         // without a flush the file on disk has nothing yet
         #expect(try RRDFile.last(path: rrd) == t0 - 60)
-        let r = try RRDFile.fetch(path: rrd, start: t0 - 60, end: t0 + 60, resolution: 60, daemon: client)
-        let byTime = Dictionary(uniqueKeysWithValues: r.rows.indices.map { (r.time(ofRow: $0), r.rows[$0][0]) })
-        #expect(byTime[t0] == 2048 && byTime[t0 + 60] == 2049)
+        let view = TestStoreView(rrdDir: daemon.baseDirectory)
+        #expect(try view.rrd("web-01", "Disk /var") == rrd)
+        let disk = try view.series("web-01", "Disk /var", "/var", daemon: client)
+        #expect(disk[t0] == 2048 && disk[t0 + 60] == 2049)
+        // the second record had its labels in the other order
+        let inodes = try view.series("web-01", "Disk /var", "inodes", daemon: client)
+        #expect(inodes[t0] == 12.5 && inodes[t0 + 60] == 13)
+        #expect(try view.sidecar("web-01", "Disk /var")?.metrics.map(\.label) == ["/var", "inodes"])
         // again: everything is a duplicate, nothing fails
         try i.ingest(path: Fixture.path("pnp-bulk.perfdata"))
         let again = i.flush()
         #expect(again.stored == 0 && again.duplicates == 12 && again.failed == 0)
         let stats = try client.stats()
-        #expect(stats["UpdatesReceived"] == 24) // the refused duplicates included
+        // one UPDATE per record with perfdata (5 of 6), twice: the refused duplicates included
+        #expect(stats["UpdatesReceived"] == 10)
     }
 
     @Test func spoolThroughRRDCached() throws {
@@ -115,10 +123,10 @@ func verifySpool(_ store: TestStore, files n: Int, services: Int, daemon: RRDCac
         #expect(missing == 0)
     }
 
-    /// A batch larger than one send (64 kB), with new metrics in the middle
-    /// of it (created through the second connection while the batch is
-    /// open) and repeated values: everything is stored, each duplicate
-    /// counted once.
+    /// A batch larger than one send (64 kB), with new labels in the middle
+    /// of it (added to their files, flushed first, through the second
+    /// connection while the batch is open) and repeated values: everything
+    /// is stored, each duplicate counted once.
     @Test func streamedBatchWithNewMetricsInTheMiddle() throws {
         let daemon = try RRDCachedDaemon()
         defer { daemon.stop() }
@@ -151,7 +159,14 @@ func verifySpool(_ store: TestStore, files n: Int, services: Int, daemon: RRDCac
             if s % 3 == 0, try view.series("h\(s % 13)", "svc \(s)", "new", daemon: client)[t0 + 60] != Double(s + 1) { wrong += 1 }
         }
         #expect(wrong == 0)
-        #expect(MetricMetadata.read(path: "\(daemon.baseDirectory)/h0/svc%200/new.meta")?.firstSeen == Double(t0 + 60))
+        // the sidecar of a service that gained a label lists it last, seen until the second batch
+        let grown = try #require(try view.sidecar("h0", "svc 0"))
+        #expect(grown.metrics.map(\.label) == ["a", "b", "new"])
+        #expect(grown.firstSeen == Double(t0) && grown.lastSeen == Double(t0 + 60))
+        #expect(try RRDFile.info(path: view.rrd("h0", "svc 0")).dataSources.map(\.name) == ["a", "b", "new"])
+        // one that did not is not rewritten (last_seen is refreshed once a day)
+        let same = try #require(try view.sidecar("h1", "svc 1"))
+        #expect(same.metrics.map(\.label) == ["a", "b"] && same.lastSeen == Double(t0))
     }
 
     @Test func unreachableDaemonIsAnError() throws {
@@ -163,12 +178,3 @@ func verifySpool(_ store: TestStore, files n: Int, services: Int, daemon: RRDCac
     }
 }
 
-/// Reads a collector's files in any directory.
-struct TestStoreView {
-    let rrdDir: String
-    func series(_ host: String, _ service: String, _ label: String, daemon: RRDCachedClient? = nil) throws -> [Int: Double] {
-        let base = try MetricPath(host: Array(host.utf8), service: Array(service.utf8), label: Array(label.utf8)).relativeBase()
-        let r = try RRDFile.fetch(path: "\(rrdDir)/\(base).rrd", start: t0 - 60, end: t0 + 600, resolution: 60, daemon: daemon)
-        return Dictionary(uniqueKeysWithValues: r.rows.indices.map { (r.time(ofRow: $0), r.rows[$0][0]) })
-    }
-}

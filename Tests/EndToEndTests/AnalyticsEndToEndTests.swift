@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// `vigil-analytics` and the installed `check_baseline` run as a user (or
-/// cron, or Nagios) runs them, on RRD files made with Debian's rrdtool.
+/// cron, or Nagios) runs them, on RRD files written by the built
+/// `vigil-collector` from Nagios-style perfdata.
 struct AnalyticsEndToEndTests {
     /// The binary of the same build as this test bundle (or VIGIL_ANALYTICS).
     static var analytics: String {
@@ -13,7 +14,6 @@ struct AnalyticsEndToEndTests {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
-    static let rrdtool = "/usr/bin/rrdtool"
     /// Monday 2025-11-24 16:00 UTC.
     static let now = 1_764_000_000
 
@@ -25,29 +25,32 @@ struct AnalyticsEndToEndTests {
         return dir
     }
 
-    /// `root/web01/Load.rrd` (DS load1 with a daily cycle, +40 during the
-    /// last hour; DS load5 without) and `root/web02/Load.rrd` (calm), 3 weeks at 5 minutes.
+    /// Three weeks of check_load perfdata every 5 minutes, as Nagios writes
+    /// it, stored by the built `vigil-collector`: `root/web01/Load.rrd`
+    /// (labels load1 with a daily cycle, +40 during the last hour, and
+    /// load5 without) and `root/web02/Load.rrd` (calm), each with its
+    /// `Load.meta` sidecar.
     static func makeTree(_ root: URL) throws {
-        try E2E.require(rrdtool)
-        for host in ["web01", "web02"] {
-            let dir = root.appendingPathComponent(host)
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let path = dir.appendingPathComponent("Load.rrd").path
-            let start = now - 21 * 86_400
-            let c = try E2E.run(rrdtool, ["create", path, "--start", String(start - 300), "--step", "300",
-                                          "DS:load1:GAUGE:600:0:U", "DS:load5:GAUGE:600:0:U", "RRA:AVERAGE:0.5:1:18200"])
-            try #require(c.code == 0, "\(c)")
-            var updates: [String] = []
-            for t in stride(from: start, through: now, by: 300) {
+        try E2E.require(CollectorNagiosTests.collector)
+        var lines: [String] = []
+        let start = now - 21 * 86_400
+        for t in stride(from: start, through: now, by: 300) {
+            for host in ["web01", "web02"] {
                 let day = sin(Double(t % 86_400) / 86_400 * 2 * .pi)
                 let noise = Double((t / 300 * 2_654_435_761) % 1000) / 5000
                 let spike = host == "web01" && t > now - 3600 ? 40.0 : 0
-                updates.append("\(t):\(2 + day + noise + spike):\(1.5 + day / 2 + noise)")
+                let perfdata = "load1=\(2 + day + noise + spike);30;40;0; load5=\(1.5 + day / 2 + noise);30;40;0;"
+                lines.append("DATATYPE::SERVICEPERFDATA\tTIMET::\(t)\tHOSTNAME::\(host)\tSERVICEDESC::Load\tSERVICEPERFDATA::\(perfdata)"
+                    + "\tSERVICECHECKCOMMAND::check_load")
             }
-            for i in stride(from: 0, to: updates.count, by: 3000) {
-                let u = try E2E.run(rrdtool, ["update", path] + updates[i..<min(i + 3000, updates.count)])
-                try #require(u.code == 0, "\(u)")
-            }
+        }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let perfdata = root.deletingLastPathComponent().appendingPathComponent("service-perfdata").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: perfdata, atomically: false, encoding: .utf8)
+        let r = try E2E.run(CollectorNagiosTests.collector, ["ingest", "--rrd-dir", root.path, perfdata])
+        try #require(r.code == 0 && r.stdout.contains("\(lines.count) records, \(2 * lines.count) metrics stored"), "\(r)")
+        for host in ["web01", "web02"] {
+            try #require(FileManager.default.fileExists(atPath: root.path + "/\(host)/Load.meta"))
         }
     }
 
@@ -85,6 +88,9 @@ struct AnalyticsEndToEndTests {
         try #require(a.code == 0, "\(a)")
         let profile = dir.path + "/profiles/web02/Load/load1.profile"
         let profiles = dir.path + "/profiles/web02/Load"
+        // The profile names the service file and the label's data source in it.
+        let text = try String(contentsOfFile: profile, encoding: .utf8)
+        #expect(text.contains("\nrrd \(dir.path)/rrd/web02/Load.rrd\nds load1\n"), "\(text)")
         let time = String(Self.now + 300)
         // A plugin whose own thresholds are loose: inside the learned band
         // its result stands; outside, check_baseline raises it.
@@ -117,7 +123,9 @@ struct AnalyticsEndToEndTests {
         let warn = try E2E.plugin("check_baseline", ["-p", profile, "-T", time, "--", "/bin/sh", "-c",
                                                      "echo 'WARNING - x|load1=1.0'; exit 1"])
         #expect(warn == E2E.Result(stdout: "WARNING - x|load1=1.0\n", stderr: "", code: 1))
-        // RRD mode: web01's last hour is +40, web02's is normal.
+        // RRD mode (the service file written by vigil-collector): web01's
+        // last hour is +40, web02's is normal; load5 is read from its own
+        // data source of the same file.
         let spiked = try E2E.plugin("check_baseline", ["-p", dir.path + "/profiles/web01/Load/load1.profile", "-T", time])
         #expect(spiked.code == 2, "\(spiked)")
         #expect(spiked.stdout.hasPrefix("BASELINE CRITICAL - load1 is 4"))
@@ -125,6 +133,8 @@ struct AnalyticsEndToEndTests {
         #expect(normal.code == 0, "\(normal)")
         #expect(normal.stdout.hasPrefix("BASELINE OK - load1 is "))
         #expect(normal.stdout.contains("|load1=") || normal.stdout.contains("| load1="))
+        let load5 = try E2E.plugin("check_baseline", ["-p", dir.path + "/profiles/web01/Load/load5.profile", "-T", time])
+        #expect(load5.code == 0 && load5.stdout.hasPrefix("BASELINE OK - load5 is "), "\(load5)")
         // No profile (not learned yet): wrapping passes the plugin through;
         // RRD mode has nothing to judge and says so.
         let unlearned = try E2E.plugin("check_baseline", ["-p", dir.path + "/nope", "--", "/bin/sh", "-c", "echo '\(busy)'"])
