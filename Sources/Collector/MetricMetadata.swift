@@ -10,7 +10,7 @@ import Glibc
 ///
 /// Format: UTF-8 text, `key=value` lines, values percent-encoded like file
 /// names except that printable ASCII other than `%` is kept.
-public struct MetricMetadata: Sendable, Equatable {
+public struct MetricMetadata: Sidecar, Sendable, Equatable {
     public static let lastSeenGranularity = 86_400.0
 
     public var host: [UInt8]
@@ -49,14 +49,6 @@ public struct MetricMetadata: Sendable, Equatable {
         host == o.host && service == o.service && label == o.label && uom == o.uom && warning == o.warning
             && critical == o.critical && minimum == o.minimum && maximum == o.maximum
             && checkCommand == o.checkCommand && dataSourceType == o.dataSourceType
-    }
-
-    /// The sidecar's text.
-    public func serialized() -> [UInt8] {
-        var out = descriptionText()
-        MetricMetadata.appendLine(&out, "first_seen", RRDNumber.text(firstSeen).utf8)
-        MetricMetadata.appendLine(&out, "last_seen", RRDNumber.text(lastSeen).utf8)
-        return out
     }
 
     /// The sidecar's text up to (without) the seen times: everything that
@@ -123,33 +115,17 @@ public struct MetricMetadata: Sendable, Equatable {
         return MetricMetadata(parsing: bytes)
     }
 
-    /// Reads a sidecar that probably describes `expected` (the collector's
-    /// case on every pass): when its text is `expected`'s description
-    /// followed by the seen times, only those are parsed and the result is
-    /// `expected` with the file's seen times, which is what `read` would
-    /// return; otherwise the file is parsed in full. `nil` when absent or
-    /// unreadable.
+    /// The sidecar's text.
+    public func serialized() -> [UInt8] { sidecarText() }
+
+    /// Reads a sidecar that probably describes `expected`; see `Sidecar.read`.
     static func read(path: String, relativeTo directoryFD: Int32, expecting expected: MetricMetadata,
                      description: [UInt8]) -> MetricMetadata? {
         var identity: FileIdentity?
         return read(path: path, relativeTo: directoryFD, expecting: expected, description: description, identity: &identity)
     }
 
-    /// `identity` is set to the file's identity as it was read.
-    static func read(path: String, relativeTo directoryFD: Int32, expecting expected: MetricMetadata,
-                     description: [UInt8], identity: inout FileIdentity?) -> MetricMetadata? {
-        guard let bytes = try? FileIO.readIfExists(path, relativeTo: directoryFD, identity: &identity) else { return nil }
-        if bytes.count > description.count, bytes.starts(with: description),
-           let (first, last) = seenTimes(bytes[description.count...]) {
-            var m = expected
-            m.firstSeen = first
-            m.lastSeen = last
-            return m
-        }
-        return MetricMetadata(parsing: bytes)
-    }
-
-    /// `first_seen=X\nlast_seen=Y\n` exactly, as `serialized` writes it.
+    /// `first_seen=X\nlast_seen=Y\n` exactly, as `sidecarText` writes it.
     static func seenTimes(_ rest: ArraySlice<UInt8>) -> (Double, Double)? {
         func value(_ key: String, _ s: ArraySlice<UInt8>) -> (Double, ArraySlice<UInt8>)? {
             let k = key.utf8
@@ -173,4 +149,43 @@ public struct MetricMetadata: Sendable, Equatable {
     }
 
     static func unescape(_ v: ArraySlice<UInt8>) -> [UInt8]? { PercentEncoding.decode(v) }
+}
+
+/// What the two sidecar kinds (`MetricMetadata`, `ServiceMetadata`) share:
+/// a description, then the seen times, which change more often.
+protocol Sidecar {
+    var firstSeen: Double { get set }
+    var lastSeen: Double { get set }
+    /// The text up to (without) the seen times.
+    func descriptionText() -> [UInt8]
+    init?(parsing bytes: [UInt8])
+}
+
+extension Sidecar {
+    /// The sidecar's text: the description, then the seen times.
+    func sidecarText() -> [UInt8] {
+        var out = descriptionText()
+        MetricMetadata.appendLine(&out, "first_seen", RRDNumber.text(firstSeen).utf8)
+        MetricMetadata.appendLine(&out, "last_seen", RRDNumber.text(lastSeen).utf8)
+        return out
+    }
+
+    /// Reads a sidecar that probably says `description` (the collector's
+    /// case on every pass): when its text is `description` followed by the
+    /// seen times, only those are parsed and the result is `expected` with
+    /// the file's seen times, which is what a full read would give;
+    /// otherwise the file is parsed in full. `nil` when absent or
+    /// unreadable; `identity` is set to the file's identity as it was read.
+    static func read(path: String, relativeTo directoryFD: Int32, expecting expected: Self, description: [UInt8],
+                     identity: inout FileIdentity?) -> Self? {
+        guard let bytes = try? FileIO.readIfExists(path, relativeTo: directoryFD, identity: &identity) else { return nil }
+        if bytes.count > description.count, bytes.starts(with: description),
+           let (first, last) = MetricMetadata.seenTimes(bytes[description.count...]) {
+            var m = expected
+            m.firstSeen = first
+            m.lastSeen = last
+            return m
+        }
+        return Self(parsing: bytes)
+    }
 }

@@ -13,7 +13,7 @@ import RRD
 /// then for each data source a `metric=<ds name>` line followed by that
 /// metric's `label`, `uom`, `warning`, `critical`, `min`, `max`, `type`,
 /// and last the service's `first_seen` and `last_seen`.
-public struct ServiceMetadata: Sendable, Equatable {
+public struct ServiceMetadata: Sidecar, Sendable, Equatable {
     public struct Metric: Sendable, Equatable {
         /// The RRD data-source name (`ServiceMetadata.dataSourceName(for:)`).
         public var dataSource: String
@@ -95,12 +95,7 @@ public struct ServiceMetadata: Sendable, Equatable {
     }
 
     /// The sidecar's text.
-    public func serialized() -> [UInt8] {
-        var out = descriptionText()
-        MetricMetadata.appendLine(&out, "first_seen", RRDNumber.text(firstSeen).utf8)
-        MetricMetadata.appendLine(&out, "last_seen", RRDNumber.text(lastSeen).utf8)
-        return out
-    }
+    public func serialized() -> [UInt8] { sidecarText() }
 
     /// The text up to (without) the seen times: two sidecars with the same
     /// description text describe the same service (`describesSameService`).
@@ -173,24 +168,6 @@ public struct ServiceMetadata: Sendable, Equatable {
     /// Reads a sidecar; `nil` when absent or not a service sidecar.
     public static func read(path: String) -> ServiceMetadata? {
         guard let bytes = try? FileIO.readIfExists(path) else { return nil }
-        return ServiceMetadata(parsing: bytes)
-    }
-
-    /// Reads a sidecar that probably says `description` (the collector's
-    /// case on every pass): when its text is `description` followed by
-    /// the seen times, only those are parsed (`expected` with the file's
-    /// seen times is the result); otherwise the file is parsed in full.
-    /// `nil` when absent or unreadable; `identity` is the file's as read.
-    static func read(path: String, relativeTo directoryFD: Int32, expecting expected: ServiceMetadata, description: [UInt8],
-                     identity: inout FileIdentity?) -> ServiceMetadata? {
-        guard let bytes = try? FileIO.readIfExists(path, relativeTo: directoryFD, identity: &identity) else { return nil }
-        if bytes.count > description.count, bytes.starts(with: description),
-           let (first, last) = MetricMetadata.seenTimes(bytes[description.count...]) {
-            var m = expected
-            m.firstSeen = first
-            m.lastSeen = last
-            return m
-        }
         return ServiceMetadata(parsing: bytes)
     }
 }

@@ -109,7 +109,25 @@ public final class SpoolProcessor {
         var problem: CollectorError?
         for i in 1..<n {
             guard let part = Shard(index: i, count: n) else { continue }
-            do { started.append(try WorkerProcesses.start(arguments: workers.arguments(file), shard: part)) } catch {
+            let options = ingester.options, logger = logger
+            do {
+                started.append(try WorkerProcesses.start(shard: part, arguments: workers.arguments(file)) {
+                    var mine = options
+                    mine.shard = part
+                    do {
+                        let ingester = try Ingester(options: mine, logger: logger)
+                        do { try ingester.ingest(path: file) } catch {
+                            _ = ingester.flush()
+                            return (IngestSummary(), 1)
+                        }
+                        let summary = ingester.flush()
+                        return (summary, summary.failed > 0 ? 1 : 0)
+                    } catch {
+                        logger.critical("\(error)")
+                        return (IngestSummary(), 2)
+                    }
+                })
+            } catch {
                 problem = .system(error)
                 break
             }

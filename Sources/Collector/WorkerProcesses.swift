@@ -91,9 +91,9 @@ public struct WorkerPlan: Sendable {
 /// Writer processes: librrd maps every file it updates, so threads of one
 /// process serialise on the kernel's address-space lock, while processes
 /// do not. The parent stores part 0 of the services itself and starts a
-/// copy of its own executable for each other part (the same arguments plus
+/// worker for each other part (a fork, or a new copy of the executable with
 /// `--shard I/N`); each reads the whole input, stores only its services'
-/// values and reports its counts on file descriptor 3.
+/// values and reports its counts through a pipe.
 public enum WorkerProcesses {
     /// The descriptor a worker writes its `IngestSummary.reportLine` to.
     public static let reportDescriptor: Int32 = 3
@@ -114,14 +114,39 @@ public enum WorkerProcesses {
         public var status: Int32
     }
 
-    /// Starts this executable with `arguments` (without the program name)
-    /// plus `--shard I/N`.
-    public static func start(arguments: [String], shard: Shard) throws(SystemError) -> Worker {
+    /// What a worker does: store its part and say how it went (exit status
+    /// 0, 1 when values could not be stored or a file read, 2 when the
+    /// RRD directory or rrdcached cannot be used).
+    public typealias Work = () -> (summary: IngestSummary, status: Int32)
+
+    /// Starts a worker for `shard`. In a process with one thread (`ingest`,
+    /// a `spool` pass) it is a fork that runs `work` at once, with nothing
+    /// to load or parse again; in a process with more threads (`spool
+    /// --watch`), where forking is unsafe, it is this executable started
+    /// anew with `arguments` (without the program name) plus `--shard I/N`.
+    public static func start(shard: Shard, arguments: [String], work: Work) throws(SystemError) -> Worker {
         var fds: [Int32] = [-1, -1]
         _ = try syscall("pipe", "") { pipe(&fds) }
         // close-on-exec, so that no other process inherits them (Glibc's
         // module does not export pipe2)
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        if threadCount() == 1 {
+            let pid = fork()
+            if pid == 0 {
+                // the worker: nothing of the parent's stack runs again here
+                close(fds[0])
+                let (summary, status) = work()
+                report(summary, to: fds[1])
+                _exit(status)
+            }
+            close(fds[1])
+            if pid < 0 {
+                let e = errno
+                close(fds[0])
+                throw SystemError(call: "fork", path: "", code: e)
+            }
+            return Worker(shard: shard, pid: pid, report: fds[0])
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -140,6 +165,18 @@ public enum WorkerProcesses {
             throw SystemError(call: "posix_spawn", path: "/proc/self/exe", code: rc)
         }
         return Worker(shard: shard, pid: pid, report: fds[0])
+    }
+
+    /// The number of threads of this process (`/proc/self/task`); 0 when
+    /// it cannot be read, which `start` treats as "several".
+    static func threadCount() -> Int {
+        guard let dir = opendir("/proc/self/task") else { return 0 }
+        defer { closedir(dir) }
+        var n = 0
+        while let entry = readdir(dir) {
+            if entry.pointee.d_name.0 != 0x2E { n += 1 } // not "." or ".."
+        }
+        return n
     }
 
     /// Waits for a worker and reads its report.
@@ -161,9 +198,16 @@ public enum WorkerProcesses {
         return Outcome(shard: worker.shard, summary: IngestSummary(reportLine: String(decoding: text, as: UTF8.self)), status: code)
     }
 
-    /// A worker's report to its parent.
-    public static func report(_ summary: IngestSummary) {
-        var line = Array(summary.reportLine.utf8)
-        _ = line.withUnsafeMutableBytes { write(reportDescriptor, $0.baseAddress, $0.count) }
+    /// A worker's report to its parent (on `reportDescriptor` when started
+    /// anew).
+    public static func report(_ summary: IngestSummary, to fd: Int32 = reportDescriptor) {
+        let line = Array(summary.reportLine.utf8)
+        var done = 0
+        while done < line.count {
+            let n = line.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + done }, line.count - done) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return }
+            done += n
+        }
     }
 }

@@ -142,62 +142,69 @@ struct Ingest: ParsableCommand {
         return storage.workerPlan { _ in arguments }?.processes(for: files) ?? 1
     }
 
+    /// Stores the part `part` (`nil`: all) of the files' records; `quiet`
+    /// leaves unreadable files to the first part to report.
+    func store(_ part: Shard?, logger: Logger, quiet: Bool) -> (summary: IngestSummary, status: Int32) {
+        var options = storage.collectorOptions
+        options.shard = part
+        let ingester: Ingester
+        do { ingester = try Ingester(options: options, logger: logger) } catch {
+            logger.critical("\(error)")
+            return (IngestSummary(), 2)
+        }
+        var unreadable = 0
+        for file in files {
+            do {
+                if let host {
+                    let bytes = try Ingester.readAll(path: file)
+                    var now = timespec()
+                    clock_gettime(CLOCK_REALTIME, &now)
+                    ingester.ingestPluginOutput(bytes, name: file == "-" ? "stdin" : file, host: host, service: service,
+                                                time: time ?? Double(now.tv_sec))
+                } else {
+                    try ingester.ingest(path: file)
+                }
+            } catch {
+                if !quiet { logger.error("\(error)") }
+                unreadable += 1
+            }
+        }
+        let summary = ingester.flush()
+        return (summary, summary.failed > 0 || unreadable > 0 ? 1 : 0)
+    }
+
     func run() throws {
         let logger = storage.makeLogger()
-        var options = storage.collectorOptions
-        options.shard = shard.flatMap(Shard.init(parsing:))
-        let isWorker = options.shard != nil
-        // the parent stores part 0 and starts a process for each other part;
-        // a part whose process cannot start is stored here afterwards
+        if let part = shard.flatMap(Shard.init(parsing:)) {
+            // started anew by a parent (see WorkerProcesses.start)
+            let (summary, status) = store(part, logger: logger, quiet: true)
+            WorkerProcesses.report(summary)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        // the parent stores part 0 and starts a worker for each other part;
+        // a part whose worker cannot start is stored here afterwards
+        let n = writerCount()
         var workers: [WorkerProcesses.Worker] = []
-        var leftOver: [Shard] = []
-        if !isWorker {
-            let n = writerCount()
-            if n > 1 {
-                options.shard = Shard(index: 0, count: n)
-                for i in 1..<n {
-                    guard let part = Shard(index: i, count: n) else { continue }
-                    do {
-                        workers.append(try WorkerProcesses.start(arguments: Array(CommandLine.arguments.dropFirst()), shard: part))
-                    } catch {
-                        logger.warning("writer process \(part): \(error); storing its part here")
-                        leftOver.append(part)
-                    }
-                }
+        var parts: [Shard?] = [n > 1 ? Shard(index: 0, count: n) : nil]
+        for i in 1..<max(n, 1) {
+            guard let part = Shard(index: i, count: n) else { continue }
+            do {
+                workers.append(try WorkerProcesses.start(shard: part, arguments: Array(CommandLine.arguments.dropFirst())) {
+                    store(part, logger: logger, quiet: true)
+                })
+            } catch {
+                logger.warning("writer process \(part): \(error); storing its part here")
+                parts.append(part)
             }
         }
         var summary = IngestSummary()
-        var unreadable = 0
         var status: Int32 = 0
-        for (k, part) in ([options.shard] + leftOver.map(Optional.some)).enumerated() {
-            options.shard = part
-            let ingester: Ingester
-            do { ingester = try Ingester(options: options, logger: logger) } catch {
-                logger.critical("\(error)")
-                status = 2
-                break
-            }
-            unreadable = 0
-            for file in files {
-                do {
-                    if let host {
-                        let bytes = try Ingester.readAll(path: file)
-                        var now = timespec()
-                        clock_gettime(CLOCK_REALTIME, &now)
-                        ingester.ingestPluginOutput(bytes, name: file == "-" ? "stdin" : file, host: host, service: service,
-                                                    time: time ?? Double(now.tv_sec))
-                    } else {
-                        try ingester.ingest(path: file)
-                    }
-                } catch {
-                    // every writer process meets the same file: one says so
-                    if !isWorker { logger.error("\(error)") }
-                    unreadable += 1
-                }
-            }
-            var counts = ingester.flush()
+        for (k, part) in parts.enumerated() {
+            var (counts, s) = store(part, logger: logger, quiet: k > 0)
             if k > 0 { counts.files = 0 } // every part reads the same files
             summary.add(counts)
+            status = max(status, s)
         }
         for w in workers {
             let outcome = WorkerProcesses.wait(w)
@@ -209,13 +216,8 @@ struct Ingest: ParsableCommand {
             }
             status = max(status, outcome.status == 0 ? 0 : outcome.status == 2 ? 2 : 1)
         }
-        if isWorker {
-            WorkerProcesses.report(summary)
-        } else {
-            print("vigil-collector: \(summary.line)")
-        }
-        if status == 2 { throw ExitCode(2) }
-        if summary.failed > 0 || unreadable > 0 || status != 0 { throw ExitCode(1) }
+        print("vigil-collector: \(summary.line)")
+        if status != 0 { throw ExitCode(status) }
     }
 }
 

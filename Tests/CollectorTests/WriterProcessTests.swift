@@ -16,7 +16,9 @@ struct WatchedRun {
 
 /// Runs `bin` and watches /proc for the processes it starts (a worker
 /// stays visible until its parent has waited for it, at the end of the run).
-func runWatchingChildren(_ bin: String, _ arguments: [String]) throws -> WatchedRun {
+/// `stopWhen`: for a run that does not end by itself (`spool --watch`), a
+/// SIGTERM is sent once it returns true.
+func runWatchingChildren(_ bin: String, _ arguments: [String], stopWhen: (() -> Bool)? = nil) throws -> WatchedRun {
     let scratch = try TemporaryDirectory("vigil-run")
     defer { scratch.remove() }
     let outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
@@ -30,7 +32,12 @@ func runWatchingChildren(_ bin: String, _ arguments: [String]) throws -> Watched
     try p.run()
     let parent = p.processIdentifier
     var seen: [Int32: [String]] = [:]
+    var stopped = false
     while p.isRunning {
+        if let stopWhen, !stopped, stopWhen() {
+            kill(parent, SIGTERM)
+            stopped = true
+        }
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(entry), pid != parent,
                   let stat = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { continue }
@@ -104,8 +111,9 @@ func writerProcessInput(services: Int = 240, steps: Int = 10) -> (text: String, 
         #expect(r1.status == 0, "\(r1.stderr)")
         #expect(r2.status == 0, "\(r2.stderr)")
         #expect(r1.children.isEmpty)
+        // one worker: a fork of the parent (its command line), not a new program
         #expect(r2.children.count == 1)
-        #expect(r2.children.first.map { Array($0.suffix(2)) } == ["--shard", "1/2"])
+        #expect(r2.children.first == ["ingest", "--rrd-dir", two, "--jobs", "2"] + smallArchive + [input])
 
         // 24 duplicates: 24 services repeat a record of 3 labels
         let duplicates = 24 * 3
@@ -223,6 +231,44 @@ func writerProcessInput(services: Int = 240, steps: Int = 10) -> (text: String, 
         }
         #expect(different.isEmpty, "\(different.prefix(5))")
         #expect(try two.series("host-3", "Service number 3", "load1", to: t0 + 600)[t0 + 600] == 3)
+    }
+
+    /// `spool --watch` has threads (its service group), so its writer
+    /// process is the executable started anew with `--shard 1/2` instead of
+    /// a fork; it stores what one process stores.
+    @Test func watchedSpoolStartsItsWriterProcessAnew() throws {
+        let bin = try CollectorBinary.require()
+        let dir = try TemporaryDirectory("vigil-jobs"); defer { dir.remove() }
+        let large = writerProcessInput(services: 240, steps: 10)
+        for jobs in [1, 2] {
+            let spool = dir.file("spool\(jobs)")
+            try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+            try Data(large.text.utf8).write(to: URL(fileURLWithPath: "\(spool)/perfdata.0"))
+        }
+        let one = try runWatchingChildren(bin, ["spool", "--rrd-dir", dir.file("rrd1"), "--jobs", "1"] + smallArchive + [dir.file("spool1")])
+        #expect(one.status == 0, "\(one.stderr)")
+        let spool2 = dir.file("spool2")
+        let deadline = Date().addingTimeInterval(60)
+        let two = try runWatchingChildren(bin, ["spool", "--watch", "--interval", "0.1", "--rrd-dir", dir.file("rrd2"), "--jobs", "2"]
+                                          + smallArchive + [spool2]) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: spool2).isEmpty) ?? false) || Date() > deadline
+        }
+        #expect(two.status == 0, "\(two.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool2).isEmpty)
+        #expect(two.children.count == 1)
+        #expect(two.children.first.map { Array($0.prefix(3)) } == ["ingest", "--rrd-dir", dir.file("rrd2")])
+        #expect(two.children.first.map { Array($0.suffix(3)) } == ["\(spool2)/perfdata.0", "--shard", "1/2"])
+        let a = TestStoreView(rrdDir: dir.file("rrd1")), b = TestStoreView(rrdDir: dir.file("rrd2"))
+        let files = a.files().filter { !isSidecarCache($0) }
+        #expect(files.count == 2 * (240 + 13))
+        #expect(files == b.files().filter { !isSidecarCache($0) })
+        var different: [String] = []
+        for f in files where f.hasSuffix(".rrd") {
+            let x = try RRDFile.fetch(path: "\(a.rrdDir)/\(f)", start: t0 - 120, end: t0 + 60 * 11, resolution: 60)
+            let y = try RRDFile.fetch(path: "\(b.rrdDir)/\(f)", start: t0 - 120, end: t0 + 60 * 11, resolution: 60)
+            if x != y { different.append(f) }
+        }
+        #expect(different.isEmpty, "\(different.prefix(5))")
     }
 
     @Test func everyServiceBelongsToExactlyOnePart() {
