@@ -30,7 +30,20 @@ extension MetricWriter {
         let full = "\(options.rrdDirectory)/\(s.base)"
         let rrd = full + ".rrd"
         let expected = expectedSidecar(s)
-        let existing = readServiceSidecar(s, expected)
+        var known = false
+        let existing = readServiceSidecar(s, expected, known: &known)
+        if let existing, !known, !FileIO.exists(rrd) {
+            // the sidecar without its file (deleted by hand): the file is
+            // made anew with the sidecar's data sources, in its order
+            do {
+                try createFile(rrd, start: s.firstTime, existing.metrics.map { m in
+                    options.schema.dataSource(uom: m.uom, minimum: m.minimum, maximum: m.maximum, name: m.dataSource)
+                })
+            } catch {
+                throw .rrd(error)
+            }
+            logger.warning("\(s.base): service file missing beside its sidecar, made anew")
+        }
         if existing == nil, !FileIO.exists(rrd) {
             if FileIO.isDirectory(s.base, relativeTo: rootFD) { return .metricFiles(s.metricFiles()) }
             let dir = FileIO.directory(of: full)
@@ -130,7 +143,10 @@ extension MetricWriter {
     /// The service sidecar as it is on disk (`nil`: none, unreadable or not
     /// a service sidecar), from `sidecars` when the file has not changed
     /// since this process read or wrote it.
-    private func readServiceSidecar(_ s: PendingService, _ expected: ServiceMetadata) -> ServiceMetadata? {
+    /// `known`: it came from `sidecars` (this file was seen before, no read).
+    private func readServiceSidecar(_ s: PendingService, _ expected: ServiceMetadata, known fromMemory: inout Bool)
+        -> ServiceMetadata?
+    {
         let path = s.base + ".meta"
         let description = expected.descriptionText()
         let hash = SidecarCache.hash(description)
@@ -139,9 +155,13 @@ extension MetricWriter {
                 var m = expected
                 m.firstSeen = known.firstSeen
                 m.lastSeen = known.lastSeen
+                fromMemory = true
                 return m
             }
-            if let parsed = known.service { return parsed }
+            if let parsed = known.service {
+                fromMemory = true
+                return parsed
+            }
         }
         var identity: FileIdentity?
         let read = ServiceMetadata.read(path: path, relativeTo: rootFD, expecting: expected, description: description,

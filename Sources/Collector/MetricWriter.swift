@@ -301,6 +301,10 @@ final class MetricWriter {
             } else {
                 counts.failed += n
                 failedUnit[k] = true
+                // a service file deleted behind a known sidecar: the next
+                // batch reads the sidecar again, sees the file missing and
+                // makes it anew (the values of this one are retried)
+                if case .service(let s, _) = ready[k].unit { sidecars.remove(services[s].base) }
                 if bad < 10 { logger.error("\(options.rrdDirectory): rrdcached: \(e.message)") }
                 bad += 1
             }

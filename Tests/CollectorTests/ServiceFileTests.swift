@@ -218,6 +218,42 @@ func same(_ a: [Double?], _ b: [Double?]) -> Bool {
         #expect(!t.log.messages.contains { $0.contains("data sources added") })
     }
 
+    /// A service file deleted by hand behind its sidecar is made anew, with
+    /// the sidecar's data sources in its order: directly at once; through
+    /// rrdcached the batch that meets the missing file fails (its values
+    /// are not stored, so a spool file would be kept and retried) and the
+    /// next one makes the file, also in the process that remembers the
+    /// sidecar.
+    @Test(arguments: [false, true])
+    func aServiceFileDeletedBehindItsSidecarIsMadeAnew(daemon: Bool) throws {
+        let t = try StoreUnderTest(daemon: daemon); defer { t.remove() }
+        let shared = try t.ingester()
+        _ = try t.ingest([pnpLine(t0, perfdata: "'/var'=1 load1=3")], with: shared)
+        _ = try t.ingest([pnpLine(t0 + 60, perfdata: "'/var'=2 load1=4")], with: shared)
+        let names = [generatedDataSourceName("/var"), "load1"]
+        if let client = t.client { try client.forget(try t.view.rrd("h", "s")) }
+        try FileManager.default.removeItem(atPath: try t.view.rrd("h", "s"))
+
+        // labels as before: the sidecar is known, not read again
+        var s = try t.ingest([pnpLine(t0 + 120, perfdata: "'/var'=3 load1=5")], with: shared)
+        if daemon {
+            #expect(s.stored == 0 && s.failed == 2, "\(s) \(t.log.messages.suffix(3))")
+            s = try t.ingest([pnpLine(t0 + 120, perfdata: "'/var'=3 load1=5")], with: shared)
+        }
+        #expect(s.stored == 2 && s.failed == 0, "\(s) \(t.log.messages.suffix(3))")
+        #expect(try t.dataSources("h", "s") == names)
+        #expect(values(try t.series("h", "s", "/var"), 2...2) == [3])
+        #expect(values(try t.series("h", "s", "load1"), 2...2) == [5])
+        // a new process (no memory of the sidecar) finds the file missing before writing
+        try FileManager.default.removeItem(atPath: try t.view.rrd("h", "s"))
+        if let client = t.client { try client.forget(try t.view.rrd("h", "s")) }
+        try FileManager.default.removeItem(atPath: "\(t.rrdDir)/.vigil-sidecars-0-of-1")
+        let s2 = try t.ingest([pnpLine(t0 + 180, perfdata: "'/var'=4 load1=6")])
+        #expect(s2.stored == 2 && s2.failed == 0)
+        #expect(values(try t.series("h", "s", "load1"), 3...3) == [6])
+        #expect(t.log.messages.contains { $0.contains("made anew") })
+    }
+
     /// A sidecar left behind by a crash between adding a data source and
     /// writing the sidecar lists fewer labels than the file has: the file
     /// is the truth, the next records go to their own data sources.
