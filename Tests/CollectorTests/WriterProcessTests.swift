@@ -62,6 +62,15 @@ func runWatchingChildren(_ bin: String, _ arguments: [String], stopWhen: (() -> 
                       stderr: String(decoding: err, as: UTF8.self), children: seen.keys.sorted().compactMap { seen[$0] })
 }
 
+/// The `.rrd` files among `files` (relative paths) whose minute values
+/// over the inputs' 11 steps differ between the trees `a` and `b`.
+func differentRRDFiles(_ files: [String], _ a: String, _ b: String) throws -> [String] {
+    try files.filter { $0.hasSuffix(".rrd") }.filter { f in
+        try RRDFile.fetch(path: "\(a)/\(f)", start: t0 - 120, end: t0 + 60 * 11, resolution: 60)
+            != RRDFile.fetch(path: "\(b)/\(f)", start: t0 - 120, end: t0 + 60 * 11, resolution: 60)
+    }
+}
+
 /// Small files (the runs write hundreds): one archive of 200 minutes.
 let smallArchive = ["--rra", "AVERAGE:1:200"]
 
@@ -223,12 +232,7 @@ func writerProcessInput(services: Int = 240, steps: Int = 10) -> (text: String, 
         let one = TestStoreView(rrdDir: dir.file("rrd1")), two = TestStoreView(rrdDir: dir.file("rrd2"))
         let files = one.files().filter { !isSidecarCache($0) }
         #expect(files == two.files().filter { !isSidecarCache($0) })
-        var different: [String] = []
-        for f in files where f.hasSuffix(".rrd") {
-            let a = try RRDFile.fetch(path: "\(one.rrdDir)/\(f)", start: t0 - 120, end: t0 + 60 * 11, resolution: 60)
-            let b = try RRDFile.fetch(path: "\(two.rrdDir)/\(f)", start: t0 - 120, end: t0 + 60 * 11, resolution: 60)
-            if a != b { different.append(f) }
-        }
+        let different = try differentRRDFiles(files, one.rrdDir, two.rrdDir)
         #expect(different.isEmpty, "\(different.prefix(5))")
         #expect(try two.series("host-3", "Service number 3", "load1", to: t0 + 600)[t0 + 600] == 3)
     }
@@ -262,12 +266,7 @@ func writerProcessInput(services: Int = 240, steps: Int = 10) -> (text: String, 
         let files = a.files().filter { !isSidecarCache($0) }
         #expect(files.count == 2 * (240 + 13))
         #expect(files == b.files().filter { !isSidecarCache($0) })
-        var different: [String] = []
-        for f in files where f.hasSuffix(".rrd") {
-            let x = try RRDFile.fetch(path: "\(a.rrdDir)/\(f)", start: t0 - 120, end: t0 + 60 * 11, resolution: 60)
-            let y = try RRDFile.fetch(path: "\(b.rrdDir)/\(f)", start: t0 - 120, end: t0 + 60 * 11, resolution: 60)
-            if x != y { different.append(f) }
-        }
+        let different = try differentRRDFiles(files, a.rrdDir, b.rrdDir)
         #expect(different.isEmpty, "\(different.prefix(5))")
     }
 
