@@ -132,18 +132,11 @@ public final class SpoolProcessor {
                 break
             }
         }
-        var summary = IngestSummary()
         do { try firstPart.ingest(path: file) } catch { problem = problem ?? error }
+        var (summary, outcomes) = WorkerProcesses.waitAll(started)
         summary.add(firstPart.flush())
-        for w in started {
-            let outcome = WorkerProcesses.wait(w)
-            if var counts = outcome.summary {
-                counts.files = 0
-                summary.add(counts)
-            }
-            if outcome.summary == nil || outcome.status != 0, problem == nil {
-                problem = .worker("writer process \(outcome.shard) ended with status \(outcome.status)")
-            }
+        for outcome in outcomes where outcome.summary == nil || outcome.status != 0 {
+            problem = problem ?? .worker("writer process \(outcome.shard) ended with status \(outcome.status)")
         }
         if let problem { throw problem }
         return summary

@@ -198,6 +198,21 @@ public enum WorkerProcesses {
         return Outcome(shard: worker.shard, summary: IngestSummary(reportLine: String(decoding: text, as: UTF8.self)), status: code)
     }
 
+    /// Waits for every worker: the counts they reported together (without
+    /// files, which the parent read too) and what each ended with.
+    public static func waitAll(_ workers: [Worker]) -> (summary: IngestSummary, outcomes: [Outcome]) {
+        var summary = IngestSummary()
+        let outcomes = workers.map { w in
+            let outcome = wait(w)
+            if var counts = outcome.summary {
+                counts.files = 0
+                summary.add(counts)
+            }
+            return outcome
+        }
+        return (summary, outcomes)
+    }
+
     /// A worker's report to its parent (on `reportDescriptor` when started
     /// anew).
     public static func report(_ summary: IngestSummary, to fd: Int32 = reportDescriptor) {

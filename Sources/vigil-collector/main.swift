@@ -138,8 +138,8 @@ struct Ingest: ParsableCommand {
     /// another process's start.
     func writerCount() -> Int {
         guard host == nil, !files.contains("-") else { return 1 }
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        return storage.workerPlan { _ in arguments }?.processes(for: files) ?? 1
+        // (the arguments of a worker started anew are this run's own: see run())
+        return storage.workerPlan { _ in [] }?.processes(for: files) ?? 1
     }
 
     /// Stores the part `part` (`nil`: all) of the files' records; `quiet`
@@ -187,10 +187,11 @@ struct Ingest: ParsableCommand {
         let n = writerCount()
         var workers: [WorkerProcesses.Worker] = []
         var parts: [Shard?] = [n > 1 ? Shard(index: 0, count: n) : nil]
+        let arguments = Array(CommandLine.arguments.dropFirst()) // for a worker started anew
         for i in 1..<max(n, 1) {
             guard let part = Shard(index: i, count: n) else { continue }
             do {
-                workers.append(try WorkerProcesses.start(shard: part, arguments: Array(CommandLine.arguments.dropFirst())) {
+                workers.append(try WorkerProcesses.start(shard: part, arguments: arguments) {
                     store(part, logger: logger, quiet: true)
                 })
             } catch {
@@ -206,12 +207,10 @@ struct Ingest: ParsableCommand {
             summary.add(counts)
             status = max(status, s)
         }
-        for w in workers {
-            let outcome = WorkerProcesses.wait(w)
-            if var counts = outcome.summary {
-                counts.files = 0
-                summary.add(counts)
-            } else {
+        let (fromWorkers, outcomes) = WorkerProcesses.waitAll(workers)
+        summary.add(fromWorkers)
+        for outcome in outcomes {
+            if outcome.summary == nil {
                 logger.error("writer process \(outcome.shard) ended with status \(outcome.status) before reporting: its part of the services may not be stored")
             }
             status = max(status, outcome.status == 0 ? 0 : outcome.status == 2 ? 2 : 1)
