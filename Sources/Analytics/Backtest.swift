@@ -45,6 +45,8 @@ public struct BacktestConfiguration: Sendable, Hashable {
     public var holdCritical = SpikeLatch.defaultHoldsCritical
     /// OK checks after a problem that still report it (`SpikeLatch.recoveryChecks`).
     public var recoveryChecks = SpikeLatch.defaultRecoveryChecks
+    /// The state a shift reports (`SpikeLatch.shiftStatus`).
+    public var shiftStatus = SpikeLatch.defaultShiftStatus
 
     public init() {}
 }
@@ -62,6 +64,21 @@ public enum Backtest {
     public static func run(_ rows: [BacktestRow], configuration c: BacktestConfiguration = BacktestConfiguration())
         -> [Bool]
     {
+        run(rows, configuration: c, trace: nil)
+    }
+
+    /// One row as judged, for `--trace`: the limits in force (nil while
+    /// cold-starting) and check_baseline's verdict.
+    public struct TraceRow: Sendable, Hashable {
+        public var limits: BandLimits?
+        public var verdict: SpikeLatch.Verdict?
+        public var notified: Bool
+    }
+
+    /// `run`, also handing each row's judgement to `trace`.
+    public static func run(_ rows: [BacktestRow], configuration c: BacktestConfiguration,
+                           trace: ((TraceRow) -> Void)?) -> [Bool]
+    {
         var out = [Bool](repeating: false, count: rows.count)
         guard let first = rows.first else { return out }
         let probation = probationRows(rows.count, configuration: c)
@@ -71,7 +88,8 @@ public enum Backtest {
         let id = MetricID(host: "backtest", service: "", label: "value")
         var analysis: MetricAnalysis? = nil
         var latch = SpikeLatch(factor: c.spikeFactor, length: c.latchLength, holdsCritical: c.holdCritical,
-                               recoveryChecks: c.recoveryChecks)
+                               recoveryChecks: c.recoveryChecks, shiftChecks: c.learner.shiftChecks,
+                               shiftStatus: c.shiftStatus, burstChecks: c.learner.burstChecks)
         var nextLearn = nextMoment(after: first.time, c)
         for (i, row) in rows.enumerated() {
             if row.time >= nextLearn {
@@ -86,11 +104,15 @@ public enum Backtest {
             }
             // Judged as check_baseline judges it (same evaluator, same latch).
             var status = Status.ok
-            if let limits = analysis?.limits(at: row.time) {
-                status = latch.judge(row.value, limits: limits, at: row.time).status
+            let limits = analysis?.limits(at: row.time)
+            var verdict: SpikeLatch.Verdict? = nil
+            if let limits {
+                verdict = latch.judge(row.value, limits: limits, at: row.time)
+                status = verdict?.status ?? .ok
             }
             let notify = machine.check(status, at: row.time)
             out[i] = notify && i >= probation
+            trace?(TraceRow(limits: limits, verdict: verdict, notified: out[i]))
         }
         return out
     }

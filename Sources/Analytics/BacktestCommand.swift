@@ -20,8 +20,12 @@ extension Backtest {
     /// lines and `#` comments ignored), reads `dataDir/<path>` (CSV
     /// `timestamp,value`) and writes `outDir/<path>` with the columns
     /// `timestamp,value,anomaly_score`.
+    /// With `traceDir`, also writes `traceDir/<path>` with each row's
+    /// limits in force and check_baseline's verdict (columns `timestamp,
+    /// value,wl,wh,cl,ch,own,status,notify`; a limit is empty when absent).
     public static func backtestCommand(dataDir: String, filesList: String, outDir: String,
-                                       configuration: BacktestConfiguration = BacktestConfiguration())
+                                       configuration: BacktestConfiguration = BacktestConfiguration(),
+                                       traceDir: String? = nil)
         throws(BacktestError) -> BacktestSummary
     {
         let list = try TextFile.read(filesList)
@@ -32,7 +36,21 @@ extension Backtest {
             let input = dataDir + "/" + path
             let text = try TextFile.read(input)
             let rows = try BacktestCSV.parse(text, file: input)
-            let scores = run(rows, configuration: configuration)
+            var traceText = "timestamp,value,wl,wh,cl,ch,own,status,notify\n"
+            var index = 0
+            let scores = run(rows, configuration: configuration, trace: traceDir == nil ? nil : { t in
+                func f(_ d: Double?) -> String { d.map { "\($0)" } ?? "" }
+                let l = t.limits
+                traceText += "\(rows[index].timestampText),\(rows[index].valueText),\(f(l?.warningLow)),"
+                traceText += "\(f(l?.warningHigh)),\(f(l?.criticalLow)),\(f(l?.criticalHigh)),"
+                traceText += "\(t.verdict?.own.rawValue ?? 0),\(t.verdict?.status.rawValue ?? 0),\(t.notified ? 1 : 0)\n"
+                index += 1
+            })
+            if let traceDir {
+                let target = traceDir + "/" + path
+                try TextFile.makeParentDirectories(of: target)
+                try TextFile.write(traceText, to: target)
+            }
             var out = "timestamp,value,anomaly_score\n"
             out.reserveCapacity(text.utf8.count + rows.count * 3)
             for (r, s) in zip(rows, scores) {

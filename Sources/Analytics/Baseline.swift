@@ -42,6 +42,13 @@ public struct Baseline: Sendable, Hashable {
     /// job), so the spike latch does not hold them.
     public var upperSpike: Double = 0
     public var lowerSpike: Double = 0
+    /// How far the mean of `shiftChecks` consecutive residuals went above /
+    /// below the expected value in normal behaviour (0: not checked).
+    public var upperShift: Double = 0
+    public var lowerShift: Double = 0
+    /// The most of `burstChecks` consecutive residuals that were beyond a
+    /// warning limit (nil: not checked).
+    public var burstLimit: Int? = nil
 
     /// The expected value at a Unix time.
     public func expected(at time: Int64) -> Double {
@@ -220,6 +227,51 @@ public struct Baseline: Sendable, Hashable {
                          observedMinimum: lo, observedMaximum: hi)
         b.upperSpike = c.spikeMargin * upSpike + c.marginSigmas * sigma
         b.lowerSpike = c.spikeMargin * downSpike + c.marginSigmas * sigma
+        if c.burstChecks > 0, m >= 4 * c.burstChecks {
+            let n = min(64, c.burstChecks)
+            let high = direction != .low
+            let low = direction != .high
+            b.burstLimit = w.b.withUnsafeBufferPointer { r in
+                @inline(__always) func outside(_ x: Double) -> Int {
+                    (high && x > upper) || (low && x < -lower) ? 1 : 0
+                }
+                var count = 0
+                var most = 0
+                for i in 0..<m {
+                    count += outside(r[i])
+                    if i >= n { count -= outside(r[i - n]) }
+                    most = max(most, count)
+                }
+                // A burst is never a single check.
+                return max(most, c.burstMinimum - 1)
+            }
+        }
+        if c.shiftChecks > 1, m >= 4 * c.shiftChecks {
+            // Means of `shiftChecks` consecutive residuals (NaN unless all present).
+            let k = c.shiftChecks
+            if w.e.count < m { w.e = [Double](repeating: 0, count: m) }
+            w.b.withUnsafeBufferPointer { r in
+                w.e.withUnsafeMutableBufferPointer { out in
+                    var sum = 0.0
+                    var missing = 0
+                    for i in 0..<m {
+                        let x = r[i]
+                        if x.isNaN { missing += 1 } else { sum += x }
+                        if i >= k {
+                            let y = r[i - k]
+                            if y.isNaN { missing -= 1 } else { sum -= y }
+                        }
+                        out[i] = i >= k - 1 && missing == 0 ? sum / Double(k) : .nan
+                    }
+                }
+            }
+            let shiftSkip = Int((days * c.shiftIncidentsPerDay).rounded(.down))
+            let (upShift, downShift) = Excursions.limits(w.e, count: m, runLength: 1, skip: shiftSkip, scratch: &w.c,
+                                                         &w.d)
+            let margin = c.shiftMarginSigmas * sigma / Double(k).squareRoot()
+            b.upperShift = upShift * c.shiftFactor + margin
+            b.lowerShift = downShift * c.shiftFactor + margin
+        }
         return .learned(b)
     }
 
@@ -295,6 +347,12 @@ public struct Baseline: Sendable, Hashable {
         -> ThresholdBand
     {
         var b = ThresholdBand()
+        b.burstLimit = burstLimit
+        if low == high {
+            b.expected = low
+            if direction != .low, upperShift > 0 { b.shiftHigh = upperShift }
+            if direction != .high, lowerShift > 0 { b.shiftLow = lowerShift }
+        }
         if direction != .low {
             b.warningHigh = clamp(high + upperWarning, minimum, maximum)
             b.criticalHigh = clamp(high + upperCritical, minimum, maximum)

@@ -2,6 +2,8 @@
 // Nagios thresholds (static band + time-of-week profile) and the anomalies
 // of the recent window. Pure: no I/O, no clock; `now` is passed in.
 
+import NagiosPlugin
+
 /// Tunables of the learner. The defaults are the one global parameter set
 /// measured by the NAB backtest (docs/analytics.md); nothing is per metric.
 public struct LearnerConfiguration: Sendable, Hashable {
@@ -60,6 +62,20 @@ public struct LearnerConfiguration: Sendable, Hashable {
     public var spikeIncidentsPerDay = 2.0 / 7
     /// The normal spike's height is multiplied by this.
     public var spikeMargin = 1.0
+    /// The shift check: the mean of this many consecutive residuals is
+    /// judged against the largest such mean of the history (0 = off).
+    public var shiftChecks = SpikeLatch.defaultShiftChecks
+    /// Shift excursions per day of history treated as incidents.
+    public var shiftIncidentsPerDay = 0.0
+    /// The largest remaining shift is multiplied by this…
+    public var shiftFactor = 1.0
+    /// …plus this many σ of a mean of `shiftChecks` residuals.
+    public var shiftMarginSigmas = 1.0
+    /// The burst check: more checks beyond a warning limit among this many
+    /// in a row than the history ever had latch like a spike (0 = off).
+    public var burstChecks = SpikeLatch.defaultBurstChecks
+    /// …and at least this many.
+    public var burstMinimum = 2
     /// The recent window inspected for anomalies (seconds).
     public var recentWindowSeconds: Int64 = 86_400
 
@@ -105,11 +121,14 @@ public enum Learner {
                                                       workspace: &workspace)
             var score = 0.0
             for a in anomalies { score = max(score, a.score) }
-            return MetricAnalysis(id: id, uom: uom, direction: dir, outcome: .thresholds, band: band,
-                                  profile: profile, hasDailySeason: baseline.hasDailySeason,
-                                  hasWeeklySeason: baseline.hasWeeklySeason, trendPerDay: baseline.trendPerDay,
-                                  anomalies: anomalies, anomalyScore: score,
-                                  historySeconds: baseline.historySeconds)
+            var analysis = MetricAnalysis(id: id, uom: uom, direction: dir, outcome: .thresholds, band: band,
+                                          profile: profile, hasDailySeason: baseline.hasDailySeason,
+                                          hasWeeklySeason: baseline.hasWeeklySeason,
+                                          trendPerDay: baseline.trendPerDay, anomalies: anomalies,
+                                          anomalyScore: score, historySeconds: baseline.historySeconds)
+            analysis.shiftChecks = configuration.shiftChecks
+            analysis.burstChecks = configuration.burstChecks
+            return analysis
         }
     }
 
@@ -145,6 +164,8 @@ public struct LearnerWorkspace: Sendable {
     var c: [Double] = []
     /// Scratch for the long selections (`RobustStats.orderStatistics`).
     var d: [Double] = []
+    /// Scratch for the shift check's means.
+    var e: [Double] = []
     /// Hour-of-week bucket of each index, from `fillBuckets`.
     var buckets: [UInt8] = []
 

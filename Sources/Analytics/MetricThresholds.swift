@@ -117,6 +117,11 @@ public struct MetricAnalysis: Sendable, Codable, Hashable {
     public var anomalyScore: Double
     /// Seconds of history analysed.
     public var historySeconds: Int64
+    /// The windows (in checks) the band's `shiftHigh`/`shiftLow` and
+    /// `burstLimit` were learned for (`LearnerConfiguration`); written into
+    /// the profile so that check_baseline judges the same windows.
+    public var shiftChecks = 0
+    public var burstChecks = 0
 
     public init(id: MetricID, uom: String = "", direction: AlertDirection = .both, outcome: Outcome,
                 band: ThresholdBand? = nil, profile: TimeOfWeekProfile? = nil, hasDailySeason: Bool = false,

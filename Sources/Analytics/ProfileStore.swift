@@ -27,7 +27,7 @@ public struct RRDLocation: Sendable, Hashable {
 /// The format (version 1) is line based so that a plugin parses it
 /// without Foundation in microseconds:
 ///
-///     vigil-profile 1
+///     vigil-profile 2
 ///     host web01
 ///     service Load
 ///     label load1
@@ -41,7 +41,10 @@ public struct RRDLocation: Sendable, Hashable {
 ///     warn ~:3.2
 ///     crit ~:4.8
 ///     spike 2.5 -
-///     hour 0 ~:2.1 ~:3
+///     shift 3 0.42 -
+///     burst 16 2
+///     expected 1.05
+///     hour 0 ~:2.1 ~:3 0.9
 ///     …
 ///     end
 ///
@@ -50,12 +53,18 @@ public struct RRDLocation: Sendable, Hashable {
 /// how far beyond the critical limit, in warning-to-critical gaps, single
 /// checks went in the metric's normal history above and below (`-` for
 /// within it): check_baseline's spike latch holds only larger spikes;
-/// `hour H W C` gives the
-/// ranges for hour-of-week H (0 = Monday 00:00–00:59 at `utc-offset`).
+/// `shift K H L` (optional) how far the mean of K consecutive residuals
+/// (value − expected) went above and below 0 in normal behaviour (`-`:
+/// not checked on that side); `burst N K` (optional) the most of N
+/// consecutive checks that were beyond a warning limit; `expected E` the
+/// expected value of hours without a line of their own (absent for a
+/// seasonal metric); `hour H W C E` gives the ranges and the expected
+/// value for hour-of-week H (0 = Monday 00:00–00:59 at `utc-offset`).
+/// Version 2 added `shift`, `burst`, `expected` and the hours' E.
 /// Text values escape `\` as `\\` and a line break as `\n`; `end` marks a
 /// complete file.
 public enum ProfileStore {
-    public static let formatVersion = 1
+    public static let formatVersion = 2
     public static let fileSuffix = ".profile"
 
     /// The path of a metric's profile below `directory`.
@@ -98,6 +107,14 @@ public enum ProfileStore {
         if let b = spikes, b.spikeHigh != nil || b.spikeLow != nil {
             s += "spike \(b.spikeHigh.map(ConfigNumber.render) ?? "-") \(b.spikeLow.map(ConfigNumber.render) ?? "-")\n"
         }
+        if let b = spikes, analysis.shiftChecks > 0, b.shiftHigh != nil || b.shiftLow != nil {
+            s += "shift \(analysis.shiftChecks) \(b.shiftHigh.map(ConfigNumber.render) ?? "-") "
+            s += "\(b.shiftLow.map(ConfigNumber.render) ?? "-")\n"
+        }
+        if let b = spikes, analysis.burstChecks > 0, let k = b.burstLimit {
+            s += "burst \(analysis.burstChecks) \(k)\n"
+        }
+        if let e = analysis.band?.expected { s += "expected \(ConfigNumber.render(e))\n" }
         if hours.count == TimeOfWeekProfile.bucketsPerWeek {
             // Appended piece by piece (no interpolated temporary per line).
             for (h, band) in hours.enumerated() {
@@ -108,6 +125,10 @@ public enum ProfileStore {
                 s += band.warningRange ?? "-"
                 s += " "
                 s += band.criticalRange ?? "-"
+                if let e = band.expected {
+                    s += " "
+                    s += ConfigNumber.render(e)
+                }
                 s += "\n"
             }
         }

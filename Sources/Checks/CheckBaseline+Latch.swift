@@ -27,9 +27,14 @@ extension BaselineProfile {
 ///     critical CHECKS_AGO TIME STATUS VALUE LIMIT LABEL
 ///     problem OK_CHECKS TIME STATUS VALUE LIMIT LABEL
 ///     run N LABEL
+///     residuals N R1 … RN LABEL
+///     outside BITS LABEL
 ///
 /// (`problem`: the hard problem whose recovery is held, with the OK checks
-/// since; `run`: the non-OK checks in a row.)
+/// since; `run`: the non-OK checks in a row; `residuals`: the last checks'
+/// value − expected, oldest first, for the shift check; `outside`: which of
+/// the last checks were beyond a warning limit, bit 0 the latest, for the
+/// burst check.)
 ///
 /// STATUS is the exit code (2 = CRITICAL); LABEL is the rest of the line
 /// (`\` written `\\`, a line break `\n`). A missing file is an empty state;
@@ -43,16 +48,23 @@ public enum BaselineLatchState {
         public var criticalSince: SpikeLatch.Spike?
         public var problem: SpikeLatch.Spike?
         public var nonOKRun: Int
+        public var residuals: [Double]
+        public var outside: UInt64
 
         public init(spike: SpikeLatch.Spike? = nil, criticalSince: SpikeLatch.Spike? = nil,
-                    problem: SpikeLatch.Spike? = nil, nonOKRun: Int = 0) {
+                    problem: SpikeLatch.Spike? = nil, nonOKRun: Int = 0, residuals: [Double] = [],
+                    outside: UInt64 = 0) {
             self.spike = spike
             self.criticalSince = criticalSince
             self.problem = problem
             self.nonOKRun = nonOKRun
+            self.residuals = residuals
+            self.outside = outside
         }
 
-        public var isEmpty: Bool { spike == nil && criticalSince == nil && problem == nil && nonOKRun == 0 }
+        public var isEmpty: Bool {
+            spike == nil && criticalSince == nil && problem == nil && nonOKRun == 0 && residuals.isEmpty && outside == 0
+        }
     }
 
     public static func parse(_ text: String) -> [String: Memory] {
@@ -67,6 +79,31 @@ public enum BaselineLatchState {
                 let label = BaselineProfile.unescape(parts[2])
                 var m = result[label] ?? Memory()
                 m.nonOKRun = n
+                result[label] = m
+                continue
+            }
+            if line.hasPrefix("outside ") {
+                let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+                guard parts.count == 3, let bits = UInt64(parts[1]) else { return [:] }
+                let label = BaselineProfile.unescape(parts[2])
+                var m = result[label] ?? Memory()
+                m.outside = bits
+                result[label] = m
+                continue
+            }
+            if line.hasPrefix("residuals ") {
+                let head = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+                guard head.count == 3, let n = Int(head[1]), n >= 0, n <= 1000 else { return [:] }
+                let parts = line.split(separator: " ", maxSplits: n + 2, omittingEmptySubsequences: false)
+                guard parts.count == n + 3 else { return [:] }
+                var residuals: [Double] = []
+                for t in parts[2..<(n + 2)] {
+                    guard let r = NumberFormat.parseStrict(t), r.isFinite else { return [:] }
+                    residuals.append(r)
+                }
+                let label = BaselineProfile.unescape(parts[n + 2])
+                var m = result[label] ?? Memory()
+                m.residuals = residuals
                 result[label] = m
                 continue
             }
@@ -100,6 +137,12 @@ public enum BaselineLatchState {
                 s += "\(NumberFormat.shortest(p.limit)) \(escaped)\n"
             }
             if m.nonOKRun > 0 { s += "run \(m.nonOKRun) \(escaped)\n" }
+            if !m.residuals.isEmpty {
+                s += "residuals \(m.residuals.count) "
+                for r in m.residuals { s += NumberFormat.shortest(r) + " " }
+                s += escaped + "\n"
+            }
+            if m.outside != 0 { s += "outside \(m.outside) \(escaped)\n" }
         }
         return s
     }

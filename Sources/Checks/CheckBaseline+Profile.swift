@@ -5,7 +5,7 @@ import NagiosPlugin
 import SystemProbes
 
 /// A time-of-week profile written by `vigil-analytics analyze --profiles`
-/// (format version 1, described in docs/plugins/check_baseline.md and in
+/// (format versions 1 and 2, described in docs/plugins/check_baseline.md and in
 /// the Analytics module's `ProfileStore`): the warning/critical ranges for
 /// each hour of the week, a static pair for hours without their own, and
 /// where the metric's RRD is.
@@ -27,6 +27,16 @@ public struct BaselineProfile: Sendable, Equatable {
     /// spike latch holds only larger ones. `nil`: none.
     public var spikeHigh: Double?
     public var spikeLow: Double?
+    /// The shift check (`shift K H L` line): the mean of the last
+    /// `shiftChecks` residuals may lie up to `shiftHigh` above and
+    /// `shiftLow` below the expected value. `nil`: not checked.
+    public var shiftChecks = 0
+    public var shiftHigh: Double?
+    public var shiftLow: Double?
+    /// The burst check (`burst N K` line): more than `burstLimit` of the
+    /// last `burstChecks` checks beyond a warning limit latch like a spike.
+    public var burstChecks = 0
+    public var burstLimit: Int?
     /// 168 entries, hour 0 = Monday 00:00–00:59 at `utcOffsetSeconds`.
     public var hours: [Band?] = Array(repeating: nil, count: 168)
 
@@ -34,6 +44,8 @@ public struct BaselineProfile: Sendable, Equatable {
     public struct Band: Sendable, Equatable {
         public var warning: String?
         public var critical: String?
+        /// The value the band is centred on (version 2), for the shift check.
+        public var expected: Double? = nil
     }
 
     /// The ranges in force at a Unix time, and the hour-of-week they come
@@ -81,7 +93,9 @@ public struct BaselineProfile: Sendable, Equatable {
             }
             if !sawHeader {
                 guard key == "vigil-profile" else { throw fail("not a vigil-analytics profile") }
-                guard value == "1" else { throw fail("format version \(value) is not supported (1 is)") }
+                guard value == "1" || value == "2" else {
+                    throw fail("format version \(value) is not supported (1 and 2 are)")
+                }
                 sawHeader = true
                 continue
             }
@@ -116,13 +130,45 @@ public struct BaselineProfile: Sendable, Equatable {
                 }
                 spikeHigh = h
                 spikeLow = l
+            case "shift":
+                let parts = value.split(separator: " ", omittingEmptySubsequences: false)
+                func distance(_ t: Substring) -> Double?? {
+                    if t == "-" { return .some(nil) }
+                    guard let v = NumberFormat.parseStrict(t), v.isFinite, v >= 0 else { return nil }
+                    return .some(v)
+                }
+                guard parts.count == 3, let k = Int(parts[0]), k > 0, k <= 1000, let h = distance(parts[1]),
+                    let l = distance(parts[2])
+                else { throw fail("bad 'shift' line \(number + 1)") }
+                shiftChecks = k
+                shiftHigh = h
+                shiftLow = l
+            case "burst":
+                let parts = value.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count == 2, let n = Int(parts[0]), n > 0, n <= 64, let k = Int(parts[1]), k >= 0 else {
+                    throw fail("bad 'burst' line \(number + 1)")
+                }
+                burstChecks = n
+                burstLimit = k
+            case "expected":
+                guard let e = NumberFormat.parseStrict(value), e.isFinite else {
+                    throw fail("bad 'expected' on line \(number + 1)")
+                }
+                staticBand.expected = e
             case "hour":
                 let parts = value.split(separator: " ")
-                guard parts.count == 3, let h = Int(parts[0]), h >= 0, h < 168 else {
+                guard parts.count == 3 || parts.count == 4, let h = Int(parts[0]), h >= 0, h < 168 else {
                     throw fail("bad 'hour' line \(number + 1)")
                 }
+                var expected: Double? = nil
+                if parts.count == 4 {
+                    guard let e = NumberFormat.parseStrict(parts[3]), e.isFinite else {
+                        throw fail("bad 'hour' line \(number + 1)")
+                    }
+                    expected = e
+                }
                 hours[h] = Band(warning: try Self.range(parts[1], line: number + 1, fail),
-                                critical: try Self.range(parts[2], line: number + 1, fail))
+                                critical: try Self.range(parts[2], line: number + 1, fail), expected: expected)
             case "end": sawEnd = true
             default: break // later versions may add keys
             }

@@ -58,8 +58,9 @@ public enum CheckBaseline {
             RRD mode: a latest value older than this is UNKNOWN (default: three
             steps of the archive read, at least 900).
          -s, --state-file=FILE
-            Wrapping: where the spike latch remembers an extreme value and a
-            held CRITICAL between runs (one file per service; without it only
+            Wrapping: where the spike latch remembers an extreme value, a
+            held CRITICAL and the recent checks (for the profile's shift and
+            burst checks) between runs (one file per service; without it only
             the latest value is judged).
          -l, --latch=N
             Checks after an extreme value that stay at its state (default: \(SpikeLatch.defaultLength);
@@ -272,6 +273,16 @@ public enum CheckBaseline {
                     + "\(BaselineProfile.minuteText(p.time, utcOffsetSeconds: utcOffsetSeconds)) "
                     + "(\(NumberFormat.shortest(p.value) + uom)), ends after \(needed) OK checks in a row (\(p.checksAgo) so far)"
             }
+            if let count = verdict.burst, let latch {
+                return "\(label) is \(ownText); \(count) of the last \(latch.burstChecks) checks outside the warning "
+                    + "limits (at most \(count - 1) normally), held for the next \(latch.length == 1 ? "check" : "\(latch.length) checks")"
+            }
+            if let mean = verdict.shift, let latch {
+                let side = mean > 0 ? "above" : "below"
+                return "\(label) is \(ownText); the last \(latch.shiftChecks) checks are \(NumberFormat.formatDouble("%.4g", abs(mean)) + uom) "
+                    + "\(side) \(band.expected.map { "the expected " + NumberFormat.shortest($0) + uom } ?? "the expected value") "
+                    + "on average (a shift)"
+            }
             if let latch, let s = latch.spike, s.checksAgo == 0, latch.length > 0 {
                 let held = latch.length == 1 ? "the next check" : "the next \(latch.length) checks"
                 return "\(label) is \(ownText); extreme, held for \(held)"
@@ -308,6 +319,12 @@ public enum CheckBaseline {
         }
         limits.spikeHigh = profile.spikeHigh
         limits.spikeLow = profile.spikeLow
+        limits.expected = band.expected
+        limits.shiftHigh = profile.shiftHigh
+        limits.shiftLow = profile.shiftLow
+        limits.burstLimit = profile.burstLimit
+        latch.shiftChecks = profile.shiftChecks
+        latch.burstChecks = profile.burstChecks
         let verdict = latch.judge(scaled, limits: limits, at: time)
         return judgement(verdict, latch)
     }
@@ -353,13 +370,16 @@ public enum CheckBaseline {
                                    holdsCritical: config.stateFile != nil && config.holdCritical,
                                    spike: memory?.spike, criticalSince: memory?.criticalSince,
                                    recoveryChecks: config.stateFile == nil ? 0 : config.recoveryChecks,
-                                   problem: memory?.problem, nonOKRun: memory?.nonOKRun ?? 0)
+                                   problem: memory?.problem, nonOKRun: memory?.nonOKRun ?? 0,
+                                   recentResiduals: config.stateFile == nil ? [] : memory?.residuals ?? [],
+                                   recentOutside: config.stateFile == nil ? 0 : memory?.outside ?? 0)
             guard let j = judge(profile, value: value, uom: item.uom, at: now, latch: &latch) else {
                 notes.append("'\(profile.label)' is in \(item.uom.isEmpty ? "no unit" : item.uom), the profile in \(profile.uom.isEmpty ? "no unit" : profile.uom)")
                 continue
             }
             let kept = BaselineLatchState.Memory(spike: latch.spike, criticalSince: latch.criticalSince,
-                                                 problem: latch.problem, nonOKRun: latch.nonOKRun)
+                                                 problem: latch.problem, nonOKRun: latch.nonOKRun,
+                                                 residuals: latch.recentResiduals, outside: latch.recentOutside)
             state[profile.label] = kept.isEmpty ? nil : kept
             judgements.append(j)
         }
@@ -384,8 +404,10 @@ public enum CheckBaseline {
 
     /// RRD mode: the rows replayed before the latest one, enough for the
     /// latch, the held CRITICAL and a hard problem's recovery.
-    static func lookbackRows(_ config: Configuration) -> Int {
+    static func lookbackRows(_ config: Configuration, profile: BaselineProfile? = nil) -> Int {
         var rows = max(config.latchLength + 1, config.holdCritical ? holdLookbackRows : 1)
+        // The shift and burst windows, and a burst's latch after them.
+        if let p = profile { rows = max(rows, p.shiftChecks, p.burstChecks + config.latchLength) }
         if config.recoveryChecks > 0 {
             rows = max(rows, config.recoveryChecks + config.latchLength + 2 + (config.holdCritical ? holdLookbackRows : 0))
         }
@@ -412,7 +434,7 @@ public enum CheckBaseline {
             // The latest value and the rows before it that the spike latch
             // looks back over, each judged with the band of its own time.
             let recent = try RRDLatestValue.readRecent(path: path, dataSource: ds, oldest: now - maxAge,
-                                                       rows: lookbackRows(config))
+                                                       rows: lookbackRows(config, profile: profile))
             guard let reading = recent.last else {
                 throw .unknown("\(profile.label): no value in \(path) (\(ds)) during the last \(maxAge) seconds")
             }

@@ -21,15 +21,33 @@ public struct BandLimits: Sendable, Codable, Hashable {
     /// normal spikes stayed within the critical limit.
     public var spikeHigh: Double?
     public var spikeLow: Double?
+    /// The expected value the band is centred on (profile: the hour's
+    /// centre), when known: the shift check measures residuals from it.
+    public var expected: Double?
+    /// How far the mean of the last ``SpikeLatch/shiftChecks`` residuals
+    /// (value − expected) may lie above / below 0 in normal behaviour
+    /// (profile key `shift`); `nil`: not checked on that side.
+    public var shiftHigh: Double?
+    public var shiftLow: Double?
+    /// The most checks out of ``SpikeLatch/burstChecks`` in a row that
+    /// were beyond a warning limit in normal behaviour (profile key
+    /// `burst`); `nil`: not checked.
+    public var burstLimit: Int?
 
     public init(warningLow: Double? = nil, warningHigh: Double? = nil, criticalLow: Double? = nil,
-                criticalHigh: Double? = nil, spikeHigh: Double? = nil, spikeLow: Double? = nil) {
+                criticalHigh: Double? = nil, spikeHigh: Double? = nil, spikeLow: Double? = nil,
+                expected: Double? = nil, shiftHigh: Double? = nil, shiftLow: Double? = nil,
+                burstLimit: Int? = nil) {
+        self.burstLimit = burstLimit
         self.warningLow = warningLow
         self.warningHigh = warningHigh
         self.criticalLow = criticalLow
         self.criticalHigh = criticalHigh
         self.spikeHigh = spikeHigh
         self.spikeLow = spikeLow
+        self.expected = expected
+        self.shiftHigh = shiftHigh
+        self.shiftLow = shiftLow
     }
 
     /// The limits of a warning/critical pair of ranges; `nil` when a range
@@ -146,10 +164,35 @@ public struct SpikeLatch: Sendable, Hashable {
     /// The shipped recovery hold (1 hour of 5-minute checks; measured by the NAB backtest).
     public static let defaultRecoveryChecks = 12
 
+    /// Checks whose mean residual the shift check judges (0 = off).
+    public var shiftChecks: Int
+    /// The state a shift reports.
+    public var shiftStatus: Status
+
+    /// The residuals (value − expected) of the last checks, oldest first,
+    /// at most `shiftChecks`.
+    public var recentResiduals: [Double]
+
+    /// Checks the burst check counts over (0 = off; at most 64).
+    public var burstChecks: Int
+    /// Bit k set: the check k checks ago was beyond a warning limit.
+    public var recentOutside: UInt64
+
+    public static let defaultShiftChecks = 3
+    public static let defaultBurstChecks = 16
+    public static let defaultShiftStatus = Status.warning
+
     public init(factor: Double = SpikeLatch.defaultFactor, length: Int = SpikeLatch.defaultLength,
                 holdsCritical: Bool = SpikeLatch.defaultHoldsCritical, spike: Spike? = nil,
                 criticalSince: Spike? = nil, recoveryChecks: Int = SpikeLatch.defaultRecoveryChecks,
-                problem: Spike? = nil, nonOKRun: Int = 0) {
+                problem: Spike? = nil, nonOKRun: Int = 0, shiftChecks: Int = SpikeLatch.defaultShiftChecks,
+                shiftStatus: Status = SpikeLatch.defaultShiftStatus, recentResiduals: [Double] = [],
+                burstChecks: Int = SpikeLatch.defaultBurstChecks, recentOutside: UInt64 = 0) {
+        self.burstChecks = min(64, max(0, burstChecks))
+        self.recentOutside = recentOutside
+        self.shiftChecks = max(0, shiftChecks)
+        self.shiftStatus = shiftStatus
+        self.recentResiduals = recentResiduals
         self.factor = factor
         self.length = max(0, length)
         self.holdsCritical = holdsCritical
@@ -183,6 +226,12 @@ public struct SpikeLatch: Sendable, Hashable {
         /// The problem whose state is held although this check is OK
         /// (`recoveryChecks`), if any; its `checksAgo` counts the OK checks.
         public var recoveringFrom: Spike? = nil
+        /// The mean residual of the last `shiftChecks` checks when it lies
+        /// beyond the band's shift limits (which raised `status`).
+        public var shift: Double? = nil
+        /// The checks out of the last `burstChecks` beyond a warning limit,
+        /// when more than the band's burst limit (this check latched).
+        public var burst: Int? = nil
 
         public init(own: Status, status: Status, latchedBy: Spike? = nil, heldSince: Spike? = nil,
                     recoveringFrom: Spike? = nil) {
@@ -199,6 +248,10 @@ public struct SpikeLatch: Sendable, Hashable {
     public mutating func judge(_ value: Double, limits: BandLimits, at time: Int64) -> Verdict {
         var v = judgeSpike(value, limits: limits, at: time)
         if value.isNaN { return v }
+        if let mean = judgeShift(value, limits: limits) {
+            v.shift = mean
+            v.status = v.status.worst(shiftStatus)
+        }
         if recoveryChecks > 0 {
             if v.status == .ok, var p = problem, p.checksAgo < recoveryChecks {
                 // Still recovering: report the problem's state, keep the held CRITICAL.
@@ -252,13 +305,55 @@ public struct SpikeLatch: Sendable, Hashable {
         return v
     }
 
+    /// Records the value's residual and returns the mean of the last
+    /// `shiftChecks` residuals when it lies beyond the band's shift limits.
+    mutating func judgeShift(_ value: Double, limits: BandLimits) -> Double? {
+        guard shiftChecks > 0, let e = limits.expected, limits.shiftHigh != nil || limits.shiftLow != nil else {
+            recentResiduals.removeAll()
+            return nil
+        }
+        if recentResiduals.count >= shiftChecks { recentResiduals.removeFirst(recentResiduals.count - shiftChecks + 1) }
+        recentResiduals.append(value - e)
+        guard recentResiduals.count == shiftChecks else { return nil }
+        var sum = 0.0
+        for r in recentResiduals { sum += r }
+        let mean = sum / Double(shiftChecks)
+        if let h = limits.shiftHigh, mean > h { return mean }
+        if let l = limits.shiftLow, mean < -l { return mean }
+        return nil
+    }
+
+    /// Records whether the check is beyond a warning limit and returns how
+    /// many of the last `burstChecks` were, when more than the band's
+    /// burst limit and this one is.
+    mutating func judgeBurst(_ own: Status, limits: BandLimits) -> Int? {
+        guard burstChecks > 0 else { return nil }
+        let outside = own == .warning || own == .critical
+        let mask: UInt64 = burstChecks >= 64 ? ~0 : (1 << UInt64(burstChecks)) - 1
+        recentOutside = ((recentOutside << 1) | (outside ? 1 : 0)) & mask
+        guard outside, let limit = limits.burstLimit else { return nil }
+        let count = recentOutside.nonzeroBitCount
+        return count > limit ? count : nil
+    }
+
     mutating func judgeSpike(_ value: Double, limits: BandLimits, at time: Int64) -> Verdict {
         let own = limits.status(of: value)
         if value.isNaN { return Verdict(own: own, status: own, latchedBy: nil) }
+        let burst = judgeBurst(own, limits: limits)
         if length > 0, let excess = limits.excessBeyondCritical(value), excess >= minimumExcess(value, limits) {
             let limit = value > (limits.criticalHigh ?? .infinity) ? limits.criticalHigh : limits.criticalLow
             spike = Spike(time: time, value: value, status: own, limit: limit ?? value, checksAgo: 0)
             return Verdict(own: own, status: own, latchedBy: nil)
+        }
+        if length > 0, let burst {
+            // A burst latches like an extreme value, at the value's own state.
+            let below = value < (limits.warningLow ?? limits.criticalLow ?? -.infinity)
+            let limit = own == .critical ? (below ? limits.criticalLow : limits.criticalHigh)
+                : (below ? limits.warningLow : limits.warningHigh)
+            spike = Spike(time: time, value: value, status: own, limit: limit ?? value, checksAgo: 0)
+            var v = Verdict(own: own, status: own, latchedBy: nil)
+            v.burst = burst
+            return v
         }
         guard var s = spike else { return Verdict(own: own, status: own, latchedBy: nil) }
         s.checksAgo += 1

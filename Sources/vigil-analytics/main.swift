@@ -142,15 +142,34 @@ struct BacktestSubcommand: ParsableCommand {
             help: ArgumentHelp("OK checks after a problem that still report it (default \(SpikeLatch.defaultRecoveryChecks); 0 = off).", valueName: "N"))
     var recovery: Int = SpikeLatch.defaultRecoveryChecks
 
+    @Option(name: .customLong("trace"),
+            help: ArgumentHelp("Also write, per file, each row's limits in force and verdict (for diagnosis).", valueName: "DIR"))
+    var trace: String?
+
+    @Option(name: .customLong("shift-checks"), help: .hidden) var shiftChecks: Int = SpikeLatch.defaultShiftChecks
+    @Option(name: .customLong("shift-factor"), help: .hidden) var shiftFactor: Double?
+    @Option(name: .customLong("shift-budget"), help: .hidden) var shiftBudget: Double?
+    @Option(name: .customLong("shift-margin"), help: .hidden) var shiftMargin: Double?
+    @Flag(name: .customLong("shift-critical"), help: .hidden) var shiftCritical = false
+    @Option(name: .customLong("burst-checks"), help: .hidden) var burstChecks: Int = SpikeLatch.defaultBurstChecks
+    @Option(name: .customLong("burst-minimum"), help: .hidden) var burstMinimum: Int?
+
     func run() throws {
         var configuration = BacktestConfiguration()
+        configuration.learner.shiftChecks = shiftChecks
+        configuration.learner.burstChecks = burstChecks
+        if let burstMinimum { configuration.learner.burstMinimum = burstMinimum }
+        if let shiftFactor { configuration.learner.shiftFactor = shiftFactor }
+        if let shiftBudget { configuration.learner.shiftIncidentsPerDay = shiftBudget / 7 }
+        if let shiftMargin { configuration.learner.shiftMarginSigmas = shiftMargin }
+        if shiftCritical { configuration.shiftStatus = .critical }
         configuration.spikeFactor = spikeFactor
         configuration.latchLength = latch
         configuration.holdCritical = !noHold
         configuration.recoveryChecks = recovery
         do {
             let summary = try Backtest.backtestCommand(dataDir: data, filesList: files, outDir: out,
-                                                       configuration: configuration)
+                                                       configuration: configuration, traceDir: trace)
             if isatty(1) == 1 {
                 print("\(summary.files) files, \(summary.rows) rows, \(summary.notifications) notifications")
             }

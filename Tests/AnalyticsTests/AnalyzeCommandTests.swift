@@ -98,7 +98,7 @@ struct AnalyzeCommandTests {
         let profile = ProfileStore.path(for: rta.id, in: out.file("profiles"))
         #expect(profile == out.file("profiles/web01/PING/rta.profile"))
         let text = try String(contentsOfFile: profile, encoding: .utf8)
-        #expect(text.hasPrefix("vigil-profile 1\nhost web01\nservice PING\nlabel rta\nuom ms\n"))
+        #expect(text.hasPrefix("vigil-profile 2\nhost web01\nservice PING\nlabel rta\nuom ms\n"))
         #expect(text.contains("\nrrd \(tree.directory.file("pnp/web01/PING.rrd"))\nds 1\nstep 300\n"))
         #expect(text.hasSuffix("end\n"))
         #expect(FileManager.default.fileExists(atPath: out.file("profiles/db1/@host/rta.profile")))

@@ -39,10 +39,62 @@ import Testing
         #expect(scores.indices.filter { scores[$0] } == [shift + 2])
     }
 
+    /// A level shift of 3 σ stays inside the band (at least 4 σ wide), but
+    /// the mean of the last 3 checks was never that high in the history:
+    /// the shift check notifies within two hours; without it (and the
+    /// burst check) nothing does.
+    @Test func aShiftInsideTheBandIsCaughtByTheShiftCheck() throws {
+        var values = Self.noise(10 * 288 + 72, seed: 31)
+        let shift = 10 * 288 + 40
+        for i in shift..<values.count { values[i] += 6 }
+        let rows = Self.rows(values)
+        let midnight = rows[10 * 288].time
+        let learned = Learner.analyze(id: MetricID(host: "h", service: "s", label: "v"), uom: "",
+                                      series: Backtest.history(rows[0..<(10 * 288)], until: midnight),
+                                      direction: nil, minimum: nil, maximum: nil, now: midnight)
+        let limits = try #require(learned.limits(at: rows[shift].time))
+        #expect(try #require(limits.warningHigh) - 100 > 6, "the shifted level is inside the warning band")
+        let expected = try #require(limits.expected), high = try #require(limits.shiftHigh)
+        #expect(abs(expected - 100) < 1 && high > 2 && high < 6)
+        let scores = Backtest.run(rows)
+        let notified = scores.indices.filter { scores[$0] }
+        #expect(notified.count == 1 && (shift..<(shift + 24)).contains(notified.first ?? -1), "\(notified) \(shift) \(limits)")
+        var off = BacktestConfiguration()
+        off.learner.shiftChecks = 0
+        off.learner.burstChecks = 0
+        #expect(!Backtest.run(rows, configuration: off).contains(true))
+    }
+
+    /// Single WARNING checks that never make three in a row: one every 4
+    /// checks is more than the history ever had in 16, so the second one
+    /// latches (the burst check) and Nagios notifies two checks later.
+    @Test func scatteredWarningsAreABurst() throws {
+        var values = Self.noise(10 * 288 + 72, seed: 32)
+        let rows0 = Self.rows(values)
+        let midnight = rows0[10 * 288].time
+        let learned = Learner.analyze(id: MetricID(host: "h", service: "s", label: "v"), uom: "",
+                                      series: Backtest.history(rows0[0..<(10 * 288)], until: midnight),
+                                      direction: nil, minimum: nil, maximum: nil, now: midnight)
+        let limits = try #require(learned.limits(at: rows0[10 * 288 + 40].time))
+        let limit = try #require(limits.burstLimit)
+        #expect(limit == 1, "a history of noise never had 2 warnings in 16 checks")
+        let warn = try #require(limits.warningHigh), crit = try #require(limits.criticalHigh)
+        let warning = warn + 0.05 * (crit - warn)
+        let first = 10 * 288 + 40
+        for k in 0..<6 { values[first + 4 * k] = warning }
+        var c = BacktestConfiguration()
+        c.learner.shiftChecks = 0
+        let notified = Backtest.run(Self.rows(values), configuration: c)
+        #expect(notified.indices.filter { notified[$0] } == [first + 4 + 2])
+        c.learner.burstChecks = 0
+        #expect(!Backtest.run(Self.rows(values), configuration: c).contains(true), "without the burst check")
+    }
+
     /// check_baseline's spike latch, in the backtest: one row far beyond the
     /// critical limit is held CRITICAL for two more checks, so Nagios
     /// (max_check_attempts 3) notifies on the second row after it; a row
-    /// just beyond the critical limit stays a soft state that recovers.
+    /// just beyond the warning limit stays a soft state that recovers (one
+    /// check is neither a burst nor, this close to the band, a shift).
     @Test func oneExtremeRowNotifiesTwoChecksLaterAModerateOneNever() throws {
         let base = Self.noise(10 * 288 + 72, seed: 24)
         let spike = 10 * 288 + 40
@@ -58,11 +110,15 @@ import Testing
         let scores = Backtest.run(Self.rows(extreme))
         #expect(scores.indices.filter { scores[$0] } == [spike + 2])
         var moderate = base
-        moderate[spike] = high + 0.5 * gap
+        moderate[spike] = try #require(limits.warningHigh) + 0.1 * gap
         #expect(!Backtest.run(Self.rows(moderate)).contains(true))
+        // The shift check sees it too (the mean of the last 3 checks was
+        // never that high); without both it is one soft state.
         var off = BacktestConfiguration()
         off.latchLength = 0
-        #expect(!Backtest.run(Self.rows(extreme), configuration: off).contains(true), "without the latch")
+        #expect(Backtest.run(Self.rows(extreme), configuration: off).contains(true), "without the latch")
+        off.learner.shiftChecks = 0
+        #expect(!Backtest.run(Self.rows(extreme), configuration: off).contains(true), "without the latch and shifts")
     }
 
     /// A metric that spikes every night (a cron job) learns that size as
@@ -183,6 +239,6 @@ import Testing
         #expect(p.terminationStatus == 0)
         let after = text.components(separatedBy: "normalized=").dropFirst().first ?? ""
         let normalized = try #require(Double(after.split(separator: " ").first ?? ""), "no score in \(text)")
-        #expect(normalized >= 60.5)
+        #expect(normalized >= 71)
     }
 }

@@ -46,6 +46,27 @@ struct BaselineProfileTests {
         #expect(p.hours.compactMap { $0 }.count == 2)
     }
 
+    /// Format 2: the shift and burst checks' lines and the expected values.
+    @Test func parsesTheVersion2Lines() throws {
+        let text = BaselineSample.text().replacingOccurrences(of: "vigil-profile 1\n", with: "vigil-profile 2\n")
+            .replacingOccurrences(of: "crit ~:4.8\n", with: "crit ~:4.8\nshift 3 0.3 -\nburst 16 2\nexpected 1.25\n")
+            .replacingOccurrences(of: "hour 16 ~:1.5 ~:2.5\n", with: "hour 16 ~:1.5 ~:2.5 1\n")
+        let p = try BaselineSample.profile(text)
+        #expect(p.shiftChecks == 3 && p.shiftHigh == 0.3 && p.shiftLow == nil)
+        #expect(p.burstChecks == 16 && p.burstLimit == 2)
+        #expect(p.staticBand.expected == 1.25 && p.hours[16]?.expected == 1 && p.hours[167]?.expected == nil)
+        for (line, why) in [("shift 3 x -", "bad 'shift' line"), ("shift 0 1 1", "bad 'shift' line"),
+                            ("burst 65 1", "bad 'burst' line"), ("burst 16", "bad 'burst' line"),
+                            ("expected nan", "bad 'expected'"), ("hour 3 - - x", "bad 'hour' line")] {
+            let bad = text.replacingOccurrences(of: "step 300\n", with: "step 300\n\(line)\n")
+            #expect(throws: PluginError.self) { try BaselineSample.profile(bad) }
+            do { _ = try BaselineSample.profile(bad) } catch {
+                guard let e = error as? PluginError, case .unknown(let message) = e else { continue }
+                #expect(message.contains(why), "\(line): \(message)")
+            }
+        }
+    }
+
     @Test func bandInForce() throws {
         let p = try BaselineSample.profile()
         #expect(p.band(at: BaselineSample.monday16).hour == 16)
@@ -70,7 +91,7 @@ struct BaselineProfileTests {
     }
 
     @Test(arguments: [
-        ("", "empty file"), ("hello 1\n", "not a vigil-analytics profile"), ("vigil-profile 2\nend\n", "format version 2"),
+        ("", "empty file"), ("hello 1\n", "not a vigil-analytics profile"), ("vigil-profile 3\nend\n", "format version 3"),
         ("vigil-profile 1\nlabel x\nwarn ~:3\n", "incomplete"), ("vigil-profile 1\nlabel x\nwarn 3:x\nend\n", "bad range '3:x'"),
         ("vigil-profile 1\nlabel x\nhour 168 - -\nend\n", "bad 'hour' line 3"), ("vigil-profile 1\nend\n", "no label"),
         ("vigil-profile 1\nlabel x\nend\nwarn 1\n", "text after 'end'"),
@@ -152,9 +173,10 @@ struct CheckBaselineWrappingTests {
     }
 
     /// One wrapping-mode run against the sample profile, `minutes` after Monday 16:00.
-    static func runAtMinute(_ stdout: String, _ minutes: Int64, _ c: CheckBaseline.Configuration) throws -> PluginExit {
+    static func runAtMinute(_ stdout: String, _ minutes: Int64, _ c: CheckBaseline.Configuration,
+                            profile: BaselineProfile? = nil) throws -> PluginExit {
         try CheckBaseline.evaluateWrapped(Command.Output(stdout: Array(stdout.utf8), stderr: [], exitCode: 0),
-                                          profiles: [BaselineSample.profile()], config: c,
+                                          profiles: [profile ?? BaselineSample.profile()], config: c,
                                           now: BaselineSample.monday16 + 60 * minutes)
     }
 
@@ -212,6 +234,37 @@ struct CheckBaselineWrappingTests {
         #expect(try run(Self.inside, 10) == .text(Self.inside, .ok))
     }
 
+    /// The shift and burst checks in wrapping mode: the state file carries
+    /// the recent residuals and which checks were outside.
+    @Test func shiftsAndBurstsAcrossRuns() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-shift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = BaselineSample.text()
+            .replacingOccurrences(of: "crit ~:4.8\n", with: "crit ~:4.8\nshift 3 0.3 -\nburst 4 1\n")
+            .replacingOccurrences(of: "hour 16 ~:1.5 ~:2.5\n", with: "hour 16 ~:1.5 ~:2.5 1\n")
+        let profile = try BaselineSample.profile(text)
+        let c = try config(["-p", "/p", "-s", dir.path + "/state", "-R", "0", "--", "/bin/plugin"])
+        func run(_ value: String, _ minutes: Int64) throws -> PluginExit {
+            try Self.runAtMinute("OK - x|load1=\(value)\n", minutes, c, profile: profile)
+        }
+        // 1.4 is 0.4 above the expected 1: the third such check is a shift.
+        #expect(try run("1.4", 1) == .text("OK - x|load1=1.4\n", .ok))
+        #expect(try run("1.4", 2) == .text("OK - x|load1=1.4\n", .ok))
+        let third = try run("1.4", 3)
+        #expect(third == .text("BASELINE WARNING - load1 is 1.4, within ~:1.5 / ~:2.5 for Mon 16:00-17:00; the last 3 checks are 0.4 above the expected 1 on average (a shift); plugin said: OK - x|load1=1.4\n", .warning), "\(third)")
+        let saved = try String(contentsOfFile: dir.path + "/state", encoding: .utf8)
+        #expect(saved.contains("\nresiduals 3 0.3999999999999999 0.3999999999999999 0.3999999999999999 load1\n"), "\(saved)")
+        #expect(try run("1", 4) == .text("OK - x|load1=1\n", .ok))
+        // Two WARNING checks within 4: a burst, held for 2 more checks.
+        #expect(try Self.state(run("2", 5)) == .warning)
+        #expect(try run("0.5", 6) == .text("OK - x|load1=0.5\n", .ok))
+        #expect(try run("2", 7) == .text("BASELINE WARNING - load1 is 2, outside ~:1.5 (warning for Mon 16:00-17:00); 2 of the last 4 checks outside the warning limits (at most 1 normally), held for the next 2 checks; plugin said: OK - x|load1=2\n", .warning))
+        #expect(try Self.state(run("0.5", 8)) == .warning)
+        #expect(try Self.state(run("0.5", 9)) == .warning)
+        #expect(try run("0.5", 10) == .text("OK - x|load1=0.5\n", .ok))
+    }
+
     @Test func latchStateRoundTrips() {
         let spike = SpikeLatch.Spike(time: 1_764_000_300, value: 9.5, status: .critical, limit: 2.5, checksAgo: 1)
         let spikes = ["load1": BaselineLatchState.Memory(spike: spike, criticalSince: spike, problem: spike, nonOKRun: 4),
@@ -222,6 +275,14 @@ struct CheckBaselineWrappingTests {
             + "problem 1 1764000300 2 9.5 2.5 load1\nrun 4 load1\n"))
         #expect(BaselineLatchState.parse(text) == spikes)
         #expect(BaselineLatchState.parse("vigil-baseline-state 1\nspike x\n").isEmpty)
+        // The shift and burst checks' memory.
+        let recent = ["load1": BaselineLatchState.Memory(residuals: [0.5, -1e-9, 2], outside: 0b1011)]
+        let recentText = BaselineLatchState.render(recent)
+        #expect(recentText == "vigil-baseline-state 1\nresiduals 3 0.5 -1e-09 2 load1\noutside 11 load1\n")
+        #expect(BaselineLatchState.parse(recentText) == recent)
+        for bad in ["residuals 3 1 2 load1", "residuals x load1", "residuals 1 nan load1", "outside -1 load1"] {
+            #expect(BaselineLatchState.parse("vigil-baseline-state 1\n\(bad)\n").isEmpty, "\(bad)")
+        }
     }
 
     @Test func options() throws {
@@ -347,6 +408,34 @@ struct RRDLatestValueTests {
         #expect(throws: PluginError.unknown("load1: no value in \(path) (value) during the last 900 seconds")) {
             try CheckBaseline.evaluateRRD([profile], config: c, now: now + 3600)
         }
+    }
+
+    /// RRD mode replays the recent rows for the shift check too.
+    @Test func rrdModeSeesAShift() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rrd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now = BaselineSample.monday16 + 600
+        let path = try makeFile(dir, start: now - 3000, count: 10) { $0 >= 8 ? "1.4" : "1" }
+        let text = BaselineSample.text(rrd: path)
+            .replacingOccurrences(of: "crit ~:4.8\n", with: "crit ~:4.8\nshift 3 0.3 -\n")
+            .replacingOccurrences(of: "hour 16 ~:1.5 ~:2.5\n", with: "hour 16 ~:1.5 ~:2.5 1\n")
+        let profile = try BaselineSample.profile(text)
+        var c = CheckBaseline.Configuration()
+        c.profiles = ["/p"]
+        // Rows 8–10 (Mon 16:00–16:10) are 1.4; the hours before have no expected value.
+        guard case .result(let r) = try CheckBaseline.evaluateRRD([profile], config: c, now: now) else {
+            Issue.record("no result")
+            return
+        }
+        #expect(r.status == .warning && r.summary.hasSuffix("the last 3 checks are 0.4 above the expected 1 on average (a shift)"), "\(r.summary)")
+        // One row earlier (a file ending at 16:05): two shifted rows are not yet a shift.
+        let earlierDir = dir.appendingPathComponent("earlier")
+        try FileManager.default.createDirectory(at: earlierDir, withIntermediateDirectories: true)
+        let earlier = try makeFile(earlierDir, start: now - 3000, count: 9) { $0 >= 8 ? "1.4" : "1" }
+        let earlierProfile = try BaselineSample.profile(text.replacingOccurrences(of: path, with: earlier))
+        guard case .result(let before) = try CheckBaseline.evaluateRRD([earlierProfile], config: c, now: now - 300) else { return }
+        #expect(before.status == .ok, "\(before.summary)")
     }
 
     /// The profile's `spike` line (normal spike size, learned): only larger

@@ -112,4 +112,64 @@ struct SpikeLatchTests {
         let done = latch.judge(1, limits: Self.limits, at: 1800)
         #expect(done.status == .ok && done.recoveringFrom == nil && latch.problem == nil && latch.nonOKRun == 0)
     }
+
+    /// The shift check: the mean of the last `shiftChecks` residuals (value
+    /// − expected) beyond the band's shift limit is a WARNING, although
+    /// each value is within the warning limits.
+    @Test func aShiftOfTheRecentMeanIsAWarning() {
+        var limits = Self.limits
+        limits.expected = 5
+        limits.shiftHigh = 3
+        limits.shiftLow = 4
+        func run(_ values: [Double]) -> [SpikeLatch.Verdict] {
+            var latch = SpikeLatch(length: 2, holdsCritical: false, recoveryChecks: 0, shiftChecks: 3, burstChecks: 0)
+            return values.enumerated().map { latch.judge($0.element, limits: limits, at: Int64($0.offset) * 300) }
+        }
+        // Residuals 0, 4, 4, 4, 0: the means 8/3, 4, 8/3 — only 4 is beyond 3.
+        let up = run([5, 9, 9, 9, 5, 5])
+        #expect(up.map(\.status) == [.ok, .ok, .ok, .warning, .ok, .ok])
+        #expect(up.map(\.own) == [.ok, .ok, .ok, .ok, .ok, .ok])
+        #expect(up[3].shift == 4 && up[2].shift == nil)
+        #expect(run([5, 1, 1, 1]).map(\.status) == [.ok, .ok, .ok, .ok], "a mean of −4 is not below −4")
+        #expect(run([5, 0, 0, 0]).map(\.status) == [.ok, .ok, .ok, .warning])
+        // A check without a value does not count (nor break the window).
+        #expect(run([5, 9, .nan, 9, 9]).map(\.status) == [.ok, .ok, .unknown, .ok, .warning])
+        // Fewer checks than the window: nothing to judge yet.
+        #expect(run([9, 9]).map(\.status) == [.ok, .ok])
+        // A band without an expected value (or without shift limits) forgets the window.
+        var latch = SpikeLatch(length: 2, holdsCritical: false, recoveryChecks: 0, shiftChecks: 3, burstChecks: 0)
+        _ = latch.judge(9, limits: limits, at: 0)
+        _ = latch.judge(9, limits: limits, at: 300)
+        _ = latch.judge(9, limits: Self.limits, at: 600)
+        #expect(latch.recentResiduals.isEmpty)
+        #expect(latch.judge(9, limits: limits, at: 900).status == .ok)
+        // 0 turns it off.
+        var off = SpikeLatch(length: 2, holdsCritical: false, recoveryChecks: 0, shiftChecks: 0, burstChecks: 0)
+        #expect([9.0, 9, 9, 9].map { off.judge($0, limits: limits, at: 0).status } == [.ok, .ok, .ok, .ok])
+    }
+
+    /// The burst check: more checks beyond a warning limit among the last
+    /// `burstChecks` than the band's burst limit latch like a spike.
+    @Test func aBurstOfWarningsLatches() {
+        var limits = Self.limits
+        limits.burstLimit = 1
+        func run(_ values: [Double], length: Int = 2) -> [SpikeLatch.Verdict] {
+            var latch = SpikeLatch(length: length, holdsCritical: false, recoveryChecks: 0, shiftChecks: 0,
+                                   burstChecks: 4)
+            return values.enumerated().map { latch.judge($0.element, limits: limits, at: Int64($0.offset) * 300) }
+        }
+        // The second WARNING within 4 checks is a burst: held for 2 more checks.
+        let burst = run([11, 1, 11, 1, 1, 1])
+        #expect(burst.map(\.status) == [.warning, .ok, .warning, .warning, .warning, .ok])
+        #expect(burst[2].burst == 2 && burst[3].latchedBy?.value == 11 && burst[0].burst == nil)
+        // Further apart than the window: two single warnings.
+        #expect(run([11, 1, 1, 1, 11, 1]).map(\.status) == [.warning, .ok, .ok, .ok, .warning, .ok])
+        // Below as above; CRITICAL keeps its state.
+        #expect(run([-1, 1, -11, 1]).map(\.status) == [.warning, .ok, .critical, .critical])
+        // An OK check in a burst window is not counted, and without a latch nothing is held.
+        #expect(run([11, 1, 11, 1], length: 0).map(\.status) == [.warning, .ok, .warning, .ok])
+        // No burst limit in the band: not checked.
+        var latch = SpikeLatch(length: 2, holdsCritical: false, recoveryChecks: 0, shiftChecks: 0, burstChecks: 4)
+        #expect([11.0, 1, 11, 1].map { latch.judge($0, limits: Self.limits, at: 0).status } == [.warning, .ok, .warning, .ok])
+    }
 }
