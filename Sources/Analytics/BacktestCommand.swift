@@ -1,3 +1,5 @@
+import NagiosPlugin
+
 // The `backtest` subcommand's logic: replay NAB-style CSVs through the
 // production pipeline (learner + Nagios state machine) and write the rows
 // where a notification would have been sent.
@@ -22,7 +24,8 @@ extension Backtest {
     /// `timestamp,value,anomaly_score`.
     /// With `traceDir`, also writes `traceDir/<path>` with each row's
     /// limits in force and check_baseline's verdict (columns `timestamp,
-    /// value,wl,wh,cl,ch,own,status,notify`; a limit is empty when absent).
+    /// value,wl,wh,cl,ch,own,status,notify,why`; a limit is empty when
+    /// absent; `why` names what raised the status above `own`).
     public static func backtestCommand(dataDir: String, filesList: String, outDir: String,
                                        configuration: BacktestConfiguration = BacktestConfiguration(),
                                        traceDir: String? = nil)
@@ -36,14 +39,15 @@ extension Backtest {
             let input = dataDir + "/" + path
             let text = try TextFile.read(input)
             let rows = try BacktestCSV.parse(text, file: input)
-            var traceText = "timestamp,value,wl,wh,cl,ch,own,status,notify\n"
+            var traceText = "timestamp,value,wl,wh,cl,ch,own,status,notify,why\n"
             var index = 0
             let scores = run(rows, configuration: configuration, trace: traceDir == nil ? nil : { t in
                 func f(_ d: Double?) -> String { d.map { "\($0)" } ?? "" }
                 let l = t.limits
                 traceText += "\(rows[index].timestampText),\(rows[index].valueText),\(f(l?.warningLow)),"
                 traceText += "\(f(l?.warningHigh)),\(f(l?.criticalLow)),\(f(l?.criticalHigh)),"
-                traceText += "\(t.verdict?.own.rawValue ?? 0),\(t.verdict?.status.rawValue ?? 0),\(t.notified ? 1 : 0)\n"
+                traceText += "\(t.verdict?.own.rawValue ?? 0),\(t.verdict?.status.rawValue ?? 0),\(t.notified ? 1 : 0),"
+                traceText += "\(t.verdict.map(Self.reason) ?? "")\n"
                 index += 1
             })
             if let traceDir {
@@ -67,6 +71,20 @@ extension Backtest {
             summary.rows += rows.count
         }
         return summary
+    }
+}
+
+extension Backtest {
+    /// What raised a verdict above the value's own state, for `--trace`:
+    /// `burst`, `spike` (latched), `shift`, `hold` (CRITICAL held),
+    /// `recovery`, or empty.
+    static func reason(_ v: SpikeLatch.Verdict) -> String {
+        if v.burst != nil { return "burst" }
+        if v.latchedBy != nil { return "spike" }
+        if v.shift != nil { return "shift" }
+        if v.heldSince != nil { return "hold" }
+        if v.recoveringFrom != nil { return "recovery" }
+        return ""
     }
 }
 

@@ -154,8 +154,27 @@ struct BacktestSubcommand: ParsableCommand {
     @Option(name: .customLong("burst-checks"), help: .hidden) var burstChecks: Int = SpikeLatch.defaultBurstChecks
     @Option(name: .customLong("burst-minimum"), help: .hidden) var burstMinimum: Int?
 
+    @Option(name: .customLong("set"), help: .hidden) var settings: [String] = []
+
     func run() throws {
         var configuration = BacktestConfiguration()
+        for setting in settings {
+            let parts = setting.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let v = Double(parts[1]) else { throw ValidationError("bad --set \(setting)") }
+            switch parts[0] {
+            case "margin": configuration.learner.marginSigmas = v
+            case "minimum": configuration.learner.minimumSigmas = v
+            case "incidents": configuration.learner.incidentsPerDay = v / 7
+            case "excursion": configuration.learner.excursionFactor = v
+            case "critical": configuration.learner.criticalFactor = v
+            case "replay": configuration.learner.replayMargin = v
+            case "spike-incidents": configuration.learner.spikeIncidentsPerDay = v / 7
+            case "season-days": configuration.learner.seasonWindowDays = Int(v)
+            case "level-hours": configuration.learner.levelWindowSeconds = Int64(v * 3600)
+            case "range-fraction": configuration.learner.minimumSigmaFractionOfRange = v
+            default: throw ValidationError("unknown --set \(setting)")
+            }
+        }
         configuration.learner.shiftChecks = shiftChecks
         configuration.learner.burstChecks = burstChecks
         if let burstMinimum { configuration.learner.burstMinimum = burstMinimum }
