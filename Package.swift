@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(name: "ChecksTests", dependencies: ["Checks", "NagiosPlugin", "SystemProbes"]),
         .testTarget(name: "EndToEndTests", dependencies: ["NagiosPlugin"], exclude: ["Fixtures"]),
         .testTarget(name: "AnalyticsTests", dependencies: [
-            "Analytics", "NagiosPlugin", "RRD", "RRDTesting", "Collector", .product(name: "Logging", package: "swift-log"),
+            "Analytics", "Checks", "NagiosPlugin", "RRD", "RRDTesting", "Collector",
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ],
     swiftLanguageModes: [.v6]

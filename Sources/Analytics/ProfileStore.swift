@@ -107,7 +107,12 @@ public enum ProfileStore {
         if let b = spikes, b.spikeHigh != nil || b.spikeLow != nil {
             s += "spike \(b.spikeHigh.map(ConfigNumber.render) ?? "-") \(b.spikeLow.map(ConfigNumber.render) ?? "-")\n"
         }
-        if let b = spikes, analysis.shiftChecks > 0, b.shiftHigh != nil || b.shiftLow != nil {
+        // The shift limits are the same for every band that has an expected
+        // value: the static band of a seasonal metric has none.
+        let shifts = ([analysis.band] + hours).lazy.compactMap { $0 }.first {
+            $0.shiftHigh != nil || $0.shiftLow != nil
+        }
+        if let b = shifts, analysis.shiftChecks > 0 {
             s += "shift \(analysis.shiftChecks) \(b.shiftHigh.map(ConfigNumber.render) ?? "-") "
             s += "\(b.shiftLow.map(ConfigNumber.render) ?? "-")\n"
         }

@@ -2,6 +2,7 @@ import Foundation
 import NagiosPlugin
 import Testing
 @testable import Analytics
+import Checks
 
 @Suite struct BacktestTests {
     static func rows(_ values: [Double], start: Int64 = Synthetic.monday, step: Int64 = 300) -> [BacktestRow] {
@@ -63,6 +64,66 @@ import Testing
         off.learner.shiftChecks = 0
         off.learner.burstChecks = 0
         #expect(!Backtest.run(rows, configuration: off).contains(true))
+    }
+
+    /// The profile carries what check_baseline needs for both checks: the
+    /// expected value of each hour (seasonal) or of the static band, the
+    /// shift limits and the burst limit, with their windows.
+    @Test func profilesCarryTheShiftAndBurstLimits() throws {
+        for (series, seasonal) in [(Synthetic.dailySquare(days: 21), true), (Synthetic.flat(days: 21), false)] {
+            let analysis = Synthetic.analyze(series)
+            let text = try #require(ProfileStore.render(analysis, rrd: nil, generated: 0))
+            let band = try #require(seasonal ? analysis.profile?.buckets[12] : analysis.band)
+            let high = try #require(band.shiftHigh), low = try #require(band.shiftLow)
+            let burst = try #require(band.burstLimit)
+            #expect(text.contains("\nshift 3 \(ConfigNumber.render(high)) \(ConfigNumber.render(low))\n"), "\(text)")
+            #expect(text.contains("\nburst 16 \(burst)\n"))
+            let expected = try #require(band.expected)
+            if seasonal {
+                #expect(analysis.band?.expected == nil && !text.contains("\nexpected "))
+                #expect(text.contains("\nhour 12 \(band.warningRange ?? "-") \(band.criticalRange ?? "-") \(ConfigNumber.render(expected))\n"))
+                #expect(abs(expected - 80) < 2)
+            } else {
+                #expect(text.contains("\nexpected \(ConfigNumber.render(expected))\n") && !text.contains("\nhour "))
+                #expect(abs(expected - 100) < 1)
+            }
+        }
+    }
+
+    /// Production judges what the backtest judges: check_baseline, reading
+    /// the profile analyze writes, gives every check the same state as the
+    /// backtest's evaluator with the learned bands (a seasonal and a flat
+    /// metric; a day with a shift, scattered warnings and a spike).
+    @Test func checkBaselineJudgesAsTheBacktest() throws {
+        for (series, base) in [(Synthetic.dailySquare(days: 21), 80.0), (Synthetic.flat(days: 21), 100.0)] {
+            let analysis = Synthetic.analyze(series)
+            let text = try #require(ProfileStore.render(analysis, rrd: nil, generated: 0))
+            let profile = try BaselineProfile(parsing: text, path: "/p/value.profile")
+            var noise = Synthetic.Noise(seed: 77)
+            let start = series.start + Int64(series.values.count) * series.step
+            let band = try #require(analysis.limits(at: start + 12 * 3600))
+            let warn = try #require(band.warningHigh)
+            var backtest = SpikeLatch()
+            var plugin = SpikeLatch()
+            var states: [Status] = []
+            var reasons: Set<String> = []
+            for i in 0..<288 {
+                let t = start + Int64(i) * 300
+                let hour = Int((t % 86_400) / 3600)
+                var v = (base == 80 && !(8..<20).contains(hour) ? 20 : base) + 2 * noise.gaussian()
+                if (140..<150).contains(i) { v += 0.6 * (warn - base) }  // a shift inside the band
+                if (170..<200).contains(i), i % 5 == 0 { v = warn + 1 }  // scattered warnings
+                if i == 230 { v += 40 * (warn - base) }  // a spike
+                let limits = try #require(analysis.limits(at: t))
+                let expected = backtest.judge(v, limits: limits, at: t)
+                let got = try #require(CheckBaseline.judge(profile, value: v, uom: "", at: t, latch: &plugin))
+                #expect(got.status == expected.status, "row \(i): \(v) \(got.text)")
+                states.append(expected.status)
+                reasons.insert(Backtest.reason(expected))
+            }
+            #expect(states.contains(.warning) && states.contains(.critical), "the day exercises the checks")
+            #expect(reasons.isSuperset(of: ["shift", "burst", "spike"]), "\(reasons)")
+        }
     }
 
     /// Single WARNING checks that never make three in a row: one every 4
