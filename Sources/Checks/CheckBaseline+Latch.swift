@@ -72,23 +72,23 @@ public enum BaselineLatchState {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
         guard lines.first.map({ $0 == Substring(header) }) == true else { return [:] }
         lines = lines.dropFirst()
+        func update(_ label: Substring, _ change: (inout Memory) -> Void) {
+            let key = BaselineProfile.unescape(label)
+            var m = result[key] ?? Memory()
+            change(&m)
+            result[key] = m
+        }
         for line in lines {
-            if line.hasPrefix("run ") {
+            if line.hasPrefix("run ") || line.hasPrefix("outside ") {
+                // KEY NUMBER LABEL
                 let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-                guard parts.count == 3, let n = Int(parts[1]), n >= 0 else { return [:] }
-                let label = BaselineProfile.unescape(parts[2])
-                var m = result[label] ?? Memory()
-                m.nonOKRun = n
-                result[label] = m
-                continue
-            }
-            if line.hasPrefix("outside ") {
-                let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-                guard parts.count == 3, let bits = UInt64(parts[1]) else { return [:] }
-                let label = BaselineProfile.unescape(parts[2])
-                var m = result[label] ?? Memory()
-                m.outside = bits
-                result[label] = m
+                guard parts.count == 3, let n = UInt64(parts[1]) else { return [:] }
+                if parts[0] == "run" {
+                    guard n <= UInt64(Int.max) else { return [:] }
+                    update(parts[2]) { $0.nonOKRun = Int(n) }
+                } else {
+                    update(parts[2]) { $0.outside = n }
+                }
                 continue
             }
             if line.hasPrefix("residuals ") {
@@ -101,10 +101,7 @@ public enum BaselineLatchState {
                     guard let r = NumberFormat.parseStrict(t), r.isFinite else { return [:] }
                     residuals.append(r)
                 }
-                let label = BaselineProfile.unescape(parts[n + 2])
-                var m = result[label] ?? Memory()
-                m.residuals = residuals
-                result[label] = m
+                update(parts[n + 2]) { $0.residuals = residuals }
                 continue
             }
             let parts = line.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
@@ -113,14 +110,13 @@ public enum BaselineLatchState {
                 let value = NumberFormat.parseStrict(parts[4]), let limit = NumberFormat.parseStrict(parts[5])
             else { return [:] }
             let entry = SpikeLatch.Spike(time: time, value: value, status: status, limit: limit, checksAgo: ago)
-            let label = BaselineProfile.unescape(parts[6])
-            var m = result[label] ?? Memory()
-            switch parts[0] {
-            case "spike": m.spike = entry
-            case "critical": m.criticalSince = entry
-            default: m.problem = entry
+            update(parts[6]) { m in
+                switch parts[0] {
+                case "spike": m.spike = entry
+                case "critical": m.criticalSince = entry
+                default: m.problem = entry
+                }
             }
-            result[label] = m
         }
         return result
     }

@@ -120,25 +120,15 @@ public struct BaselineProfile: Sendable, Equatable {
             case "crit": staticBand.critical = try Self.range(value, line: number + 1, fail)
             case "spike":
                 let parts = value.split(separator: " ", omittingEmptySubsequences: false)
-                func excess(_ t: Substring) -> Double?? {
-                    if t == "-" { return .some(nil) }
-                    guard let v = NumberFormat.parseStrict(t), v.isFinite, v >= 0 else { return nil }
-                    return .some(v)
-                }
-                guard parts.count == 2, let h = excess(parts[0]), let l = excess(parts[1]) else {
+                guard parts.count == 2, let h = Self.amount(parts[0]), let l = Self.amount(parts[1]) else {
                     throw fail("bad 'spike' line \(number + 1)")
                 }
                 spikeHigh = h
                 spikeLow = l
             case "shift":
                 let parts = value.split(separator: " ", omittingEmptySubsequences: false)
-                func distance(_ t: Substring) -> Double?? {
-                    if t == "-" { return .some(nil) }
-                    guard let v = NumberFormat.parseStrict(t), v.isFinite, v >= 0 else { return nil }
-                    return .some(v)
-                }
-                guard parts.count == 3, let k = Int(parts[0]), k > 0, k <= 1000, let h = distance(parts[1]),
-                    let l = distance(parts[2])
+                guard parts.count == 3, let k = Int(parts[0]), k > 0, k <= 1000, let h = Self.amount(parts[1]),
+                    let l = Self.amount(parts[2])
                 else { throw fail("bad 'shift' line \(number + 1)") }
                 shiftChecks = k
                 shiftHigh = h
@@ -176,6 +166,13 @@ public struct BaselineProfile: Sendable, Equatable {
         guard sawHeader else { throw fail("empty file") }
         guard sawEnd else { throw fail("incomplete (no 'end' line)") }
         guard !label.isEmpty else { throw fail("no label") }
+    }
+
+    /// A finite amount ≥ 0, or `-` for none (`.some(nil)`); `nil` when malformed.
+    private static func amount(_ text: Substring) -> Double?? {
+        if text == "-" { return .some(nil) }
+        guard let v = NumberFormat.parseStrict(text), v.isFinite, v >= 0 else { return nil }
+        return .some(v)
     }
 
     private static func range(_ text: Substring, line: Int, _ fail: (String) -> PluginError) throws(PluginError) -> String? {

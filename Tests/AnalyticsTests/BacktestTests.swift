@@ -9,6 +9,15 @@ import Checks
         values.enumerated().map { BacktestRow(time: start + Int64($0.offset) * step, value: $0.element) }
     }
 
+    /// What the nightly run at the start of day `day` (rows of 5 minutes
+    /// from Monday) learns from the rows before it.
+    static func learned(_ rows: [BacktestRow], day: Int) -> MetricAnalysis {
+        let midnight = rows[day * 288].time
+        return Learner.analyze(id: MetricID(host: "backtest", service: "", label: "value"), uom: "",
+                               series: Backtest.history(rows[0..<(day * 288)], until: midnight),
+                               direction: nil, minimum: nil, maximum: nil, now: midnight)
+    }
+
     static func noise(_ n: Int, seed: UInt64) -> [Double] {
         var g = Synthetic.Noise(seed: seed)
         return (0..<n).map { _ in 100 + 2 * g.gaussian() }
@@ -49,10 +58,7 @@ import Checks
         let shift = 10 * 288 + 40
         for i in shift..<values.count { values[i] += 6 }
         let rows = Self.rows(values)
-        let midnight = rows[10 * 288].time
-        let learned = Learner.analyze(id: MetricID(host: "h", service: "s", label: "v"), uom: "",
-                                      series: Backtest.history(rows[0..<(10 * 288)], until: midnight),
-                                      direction: nil, minimum: nil, maximum: nil, now: midnight)
+        let learned = Self.learned(rows, day: 10)
         let limits = try #require(learned.limits(at: rows[shift].time))
         #expect(try #require(limits.warningHigh) - 100 > 6, "the shifted level is inside the warning band")
         let expected = try #require(limits.expected), high = try #require(limits.shiftHigh)
@@ -132,10 +138,7 @@ import Checks
     @Test func scatteredWarningsAreABurst() throws {
         var values = Self.noise(10 * 288 + 72, seed: 32)
         let rows0 = Self.rows(values)
-        let midnight = rows0[10 * 288].time
-        let learned = Learner.analyze(id: MetricID(host: "h", service: "s", label: "v"), uom: "",
-                                      series: Backtest.history(rows0[0..<(10 * 288)], until: midnight),
-                                      direction: nil, minimum: nil, maximum: nil, now: midnight)
+        let learned = Self.learned(rows0, day: 10)
         let limits = try #require(learned.limits(at: rows0[10 * 288 + 40].time))
         let limit = try #require(limits.burstLimit)
         #expect(limit == 1, "a history of noise never had 2 warnings in 16 checks")
@@ -160,10 +163,7 @@ import Checks
         let base = Self.noise(10 * 288 + 72, seed: 24)
         let spike = 10 * 288 + 40
         let rows = Self.rows(base)
-        let midnight = rows[10 * 288].time
-        let learned = Learner.analyze(id: MetricID(host: "backtest", service: "", label: "value"), uom: "",
-                                      series: Backtest.history(rows[0..<(10 * 288)], until: midnight),
-                                      direction: nil, minimum: nil, maximum: nil, now: midnight)
+        let learned = Self.learned(rows, day: 10)
         let limits = try #require(learned.limits(at: rows[spike].time))
         let high = try #require(limits.criticalHigh), gap = high - (try #require(limits.warningHigh))
         var extreme = base
@@ -189,10 +189,7 @@ import Checks
         var values = Self.noise(15 * 288, seed: 25)
         for day in 0..<15 { values[day * 288 + 39] = 250 }  // 03:15 every day
         let rows = Self.rows(values)
-        let midnight = rows[14 * 288].time
-        let learned = Learner.analyze(id: MetricID(host: "h", service: "s", label: "v"), uom: "",
-                                      series: Backtest.history(rows[0..<(14 * 288)], until: midnight),
-                                      direction: nil, minimum: nil, maximum: nil, now: midnight)
+        let learned = Self.learned(rows, day: 14)
         let band = try #require(learned.band)
         let limits = try #require(learned.limits(at: rows[14 * 288 + 39].time))
         let excess = try #require(limits.excessBeyondCritical(250))
@@ -214,10 +211,7 @@ import Checks
     @Test func aFlappingNewLevelNotifiesOnce() throws {
         var values = Self.noise(10 * 288 + 120, seed: 26)
         let rows = Self.rows(values)
-        let midnight = rows[10 * 288].time
-        let learned = Learner.analyze(id: MetricID(host: "backtest", service: "", label: "value"), uom: "",
-                                      series: Backtest.history(rows[0..<(10 * 288)], until: midnight),
-                                      direction: nil, minimum: nil, maximum: nil, now: midnight)
+        let learned = Self.learned(rows, day: 10)
         let start = 10 * 288 + 20
         let limits = try #require(learned.limits(at: rows[start].time))
         // Between the warning and the critical limit: WARNING, never latched.
