@@ -336,6 +336,8 @@ public struct SpikeLatch: Sendable, Hashable {
         return count > limit ? count : nil
     }
 
+    /// The value's own state, raised by a latched extreme value or burst;
+    /// latches a new one.
     mutating func judgeSpike(_ value: Double, limits: BandLimits, at time: Int64) -> Verdict {
         let own = limits.status(of: value)
         if value.isNaN { return Verdict(own: own, status: own, latchedBy: nil) }
@@ -345,8 +347,11 @@ public struct SpikeLatch: Sendable, Hashable {
             spike = Spike(time: time, value: value, status: own, limit: limit ?? value, checksAgo: 0)
             return Verdict(own: own, status: own, latchedBy: nil)
         }
-        if length > 0, let burst {
-            // A burst latches like an extreme value, at the value's own state.
+        // A latched spike of a worse state still in force is kept (its
+        // count goes on below); else a burst latches like an extreme
+        // value, at the value's own state.
+        let worseInForce = spike.map { $0.checksAgo < length && $0.status.severity > own.severity } ?? false
+        if length > 0, let burst, !worseInForce {
             let below = value < (limits.warningLow ?? limits.criticalLow ?? -.infinity)
             let limit = own == .critical ? (below ? limits.criticalLow : limits.criticalHigh)
                 : (below ? limits.warningLow : limits.warningHigh)

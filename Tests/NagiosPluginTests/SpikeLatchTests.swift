@@ -168,6 +168,10 @@ struct SpikeLatchTests {
         #expect(run([-1, 1, -11, 1]).map(\.status) == [.warning, .ok, .critical, .critical])
         // An OK check in a burst window is not counted, and without a latch nothing is held.
         #expect(run([11, 1, 11, 1], length: 0).map(\.status) == [.warning, .ok, .warning, .ok])
+        // A burst during a CRITICAL spike's latch keeps the spike's state.
+        let during = run([11, 60, 11, 1, 1, 1])
+        #expect(during.map(\.status) == [.warning, .critical, .critical, .critical, .ok, .ok])
+        #expect(during[2].latchedBy?.value == 60 && during[2].burst == nil)
         // No burst limit in the band: not checked.
         var latch = SpikeLatch(length: 2, holdsCritical: false, recoveryChecks: 0, shiftChecks: 0, burstChecks: 4)
         #expect([11.0, 1, 11, 1].map { latch.judge($0, limits: Self.limits, at: 0).status } == [.warning, .ok, .warning, .ok])
