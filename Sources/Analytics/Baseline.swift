@@ -228,47 +228,16 @@ public struct Baseline: Sendable, Hashable {
         b.upperSpike = c.spikeMargin * upSpike + c.marginSigmas * sigma
         b.lowerSpike = c.spikeMargin * downSpike + c.marginSigmas * sigma
         if c.burstChecks > 0, m >= 4 * c.burstChecks {
-            let n = min(64, c.burstChecks)
-            let high = direction != .low
-            let low = direction != .high
-            b.burstLimit = w.b.withUnsafeBufferPointer { r in
-                @inline(__always) func outside(_ x: Double) -> Int {
-                    (high && x > upper) || (low && x < -lower) ? 1 : 0
-                }
-                var count = 0
-                var most = 0
-                for i in 0..<m {
-                    count += outside(r[i])
-                    if i >= n { count -= outside(r[i - n]) }
-                    most = max(most, count)
-                }
-                // A burst is never a single check.
-                return max(most, c.burstMinimum - 1)
-            }
+            // A burst is never a single check.
+            b.burstLimit = max(Excursions.burstMost(w.b, count: m, window: c.burstChecks, upper: upper, lower: lower,
+                                                    direction: direction),
+                               c.burstMinimum - 1)
         }
         if c.shiftChecks > 1, m >= 4 * c.shiftChecks {
-            // Means of `shiftChecks` consecutive residuals (NaN unless all present).
-            let k = c.shiftChecks
-            if w.e.count < m { w.e = [Double](repeating: 0, count: m) }
-            w.b.withUnsafeBufferPointer { r in
-                w.e.withUnsafeMutableBufferPointer { out in
-                    var sum = 0.0
-                    var missing = 0
-                    for i in 0..<m {
-                        let x = r[i]
-                        if x.isNaN { missing += 1 } else { sum += x }
-                        if i >= k {
-                            let y = r[i - k]
-                            if y.isNaN { missing -= 1 } else { sum -= y }
-                        }
-                        out[i] = i >= k - 1 && missing == 0 ? sum / Double(k) : .nan
-                    }
-                }
-            }
             let shiftSkip = Int((days * c.shiftIncidentsPerDay).rounded(.down))
-            let (upShift, downShift) = Excursions.limits(w.e, count: m, runLength: 1, skip: shiftSkip, scratch: &w.c,
-                                                         &w.d)
-            let margin = c.shiftMarginSigmas * sigma / Double(k).squareRoot()
+            let (upShift, downShift) = Excursions.shiftLimits(w.b, count: m, checks: c.shiftChecks, skip: shiftSkip,
+                                                              means: &w.e, scratch: &w.c, &w.d)
+            let margin = c.shiftMarginSigmas * sigma / Double(c.shiftChecks).squareRoot()
             b.upperShift = upShift * c.shiftFactor + margin
             b.lowerShift = downShift * c.shiftFactor + margin
         }

@@ -298,6 +298,72 @@ import Testing
         expectLimitsMatchOneSidedPasses(r, runLength: runLength, skips: [0, 1, 25])
     }
 
+    /// Residuals with NaN, signed zeros, ±∞, the largest finite values and
+    /// runs of one sign: what the shift and burst passes must treat as the
+    /// straightforward code does.
+    private static func awkwardResiduals(seed: UInt64, count: Int = 4000) -> [Double] {
+        var noise = Synthetic.Noise(seed: seed)
+        let specials: [Double] = [-0.0, 0, .infinity, -.infinity, .nan, .greatestFiniteMagnitude,
+                                  -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        return (0..<count).map { i in
+            let u = noise.uniform()
+            if i < 2000 && u < 0.03 { return specials[Int(noise.uniform() * Double(specials.count)) % specials.count] }
+            if u < 0.05 { return .nan }
+            return (i / 60 % 4 == 0 ? 2.5 : 0) - (i / 90 % 5 == 1 ? 3 : 0) + noise.gaussian()
+        }
+    }
+
+    /// The shift limits folded from the means as they are formed (no
+    /// incident skipped) equal, bit for bit, the means written out and
+    /// scanned as single-check excursions; also where no mean is positive.
+    @Test(arguments: [2, 3, 5, 16])
+    func shiftFoldMatchesScannedMeans(checks: Int) {
+        let cases = [Self.awkwardResiduals(seed: 120 + UInt64(checks)),
+                     Self.awkwardResiduals(seed: 130 + UInt64(checks)).map { $0.isNaN ? $0 : -abs($0) },
+                     Array(Self.awkwardResiduals(seed: 140).suffix(1500)), [Double](repeating: .nan, count: 50)]
+        for r in cases {
+            var means: [Double] = []
+            var a: [Double] = []
+            var b: [Double] = []
+            Excursions.shiftMeans(r, count: r.count, checks: checks, into: &means)
+            let scanned = Excursions.limits(means, count: r.count, runLength: 1, skip: 0, scratch: &a, &b)
+            let folded = Excursions.shiftLimits(r, count: r.count, checks: checks, skip: 0, means: &means,
+                                                scratch: &a, &b)
+            #expect(folded.up.bitPattern == scanned.up.bitPattern, "\(folded) \(scanned)")
+            #expect(folded.down.bitPattern == scanned.down.bitPattern, "\(folded) \(scanned)")
+        }
+    }
+
+    /// The burst count kept in a word of verdicts equals the straightforward
+    /// sliding count that judges each residual when it enters and leaves.
+    @Test(arguments: [1, 2, 16, 63, 64, 100])
+    func burstMostMatchesSlidingCount(window: Int) {
+        func reference(_ r: [Double], upper: Double, lower: Double, direction: AlertDirection) -> Int {
+            let n = min(64, window)
+            let high = direction != .low
+            let low = direction != .high
+            func outside(_ x: Double) -> Int { (high && x > upper) || (low && x < -lower) ? 1 : 0 }
+            var count = 0
+            var most = 0
+            for i in 0..<r.count {
+                count += outside(r[i])
+                if i >= n { count -= outside(r[i - n]) }
+                most = max(most, count)
+            }
+            return most
+        }
+        let r = Self.awkwardResiduals(seed: 150 + UInt64(window))
+        for (upper, lower) in [(1.0, 1.0), (2.5, 0.5), (0.0, 3.0), (Double.infinity, 1.0),
+                               (Double.greatestFiniteMagnitude, .greatestFiniteMagnitude)] {
+            for direction in [AlertDirection.both, .high, .low] {
+                let fast = Excursions.burstMost(r, count: r.count, window: window, upper: upper, lower: lower,
+                                                direction: direction)
+                #expect(fast == reference(r, upper: upper, lower: lower, direction: direction),
+                        "\(upper) \(lower) \(direction)")
+            }
+        }
+    }
+
     @Test func levelShiftIsFollowedAfterADay() throws {
         var noise = Synthetic.Noise(seed: 8)
         // 100 for 10 days, then 300 for the last 3.

@@ -1,0 +1,100 @@
+// The learner's shift and burst steps (the last two of `Baseline.learn`),
+// each one pass over the day-ahead residuals.
+
+extension Excursions {
+    /// How far the mean of `checks` consecutive residuals went above and
+    /// below zero in the history, after skipping the `skip` largest
+    /// excursions of those means: `limits(runLength: 1)` of the means (NaN
+    /// unless all `checks` residuals are present).
+    ///
+    /// With `skip` 0 (the default budget) that is the largest mean above
+    /// zero and the largest below, so the means are folded as they are
+    /// formed: no buffer of means, no excursion scan, no selection. The
+    /// result is the same value (`limits` then takes the largest of its
+    /// peaks, each of which is a mean > 0, or returns +0 when there is none).
+    static func shiftLimits(_ r: [Double], count: Int, checks k: Int, skip: Int, means: inout [Double],
+                            scratch: inout [Double], _ second: inout [Double]) -> (up: Double, down: Double)
+    {
+        let count = min(count, r.count)
+        guard skip == 0 else {
+            shiftMeans(r, count: count, checks: k, into: &means)
+            return limits(means, count: count, runLength: 1, skip: skip, scratch: &scratch, &second)
+        }
+        return r.withUnsafeBufferPointer { r in
+            var up = 0.0
+            var down = 0.0
+            var sum = 0.0
+            var missing = 0
+            let divisor = Double(k)
+            // The sums as in `shiftMeans` (the same roundings).
+            for i in 0..<count {
+                let x = r[i]
+                if x.isNaN { missing += 1 } else { sum += x }
+                if i >= k {
+                    let y = r[i - k]
+                    if y.isNaN { missing -= 1 } else { sum -= y }
+                }
+                if i >= k - 1 && missing == 0 {
+                    let mean = sum / divisor
+                    up = mean > up ? mean : up
+                    down = -mean > down ? -mean : down
+                }
+            }
+            return (up, down)
+        }
+    }
+
+    /// The means of `checks` consecutive residuals of `r[0..<count]`, each
+    /// at the index of its last residual; NaN where a residual is missing or
+    /// fewer than `checks` precede.
+    static func shiftMeans(_ r: [Double], count: Int, checks k: Int, into means: inout [Double]) {
+        let count = min(count, r.count)
+        if means.count < count { means.append(contentsOf: repeatElement(0, count: count - means.count)) }
+        r.withUnsafeBufferPointer { r in
+            means.withUnsafeMutableBufferPointer { out in
+                var sum = 0.0
+                var missing = 0
+                for i in 0..<count {
+                    let x = r[i]
+                    if x.isNaN { missing += 1 } else { sum += x }
+                    if i >= k {
+                        let y = r[i - k]
+                        if y.isNaN { missing -= 1 } else { sum -= y }
+                    }
+                    out[i] = i >= k - 1 && missing == 0 ? sum / Double(k) : .nan
+                }
+            }
+        }
+    }
+
+    /// The most residuals of `r[0..<count]` among `window` (≤ 64)
+    /// consecutive ones that are beyond `upper` above or `lower` below zero,
+    /// on the sides `direction` watches.
+    ///
+    /// The last `window` verdicts are the bits of one word, so each row adds
+    /// its own verdict and drops the one leaving the window without judging
+    /// that residual again; a side not watched has an infinite limit (no
+    /// value, not even ±∞ or NaN, is beyond it).
+    static func burstMost(_ r: [Double], count: Int, window: Int, upper: Double, lower: Double,
+                          direction: AlertDirection) -> Int
+    {
+        let n = min(64, max(1, window))
+        let high = direction != .low ? upper : .infinity
+        let low = direction != .high ? -lower : -.infinity
+        let count = min(count, r.count)
+        return r.withUnsafeBufferPointer { r in
+            var bits: UInt64 = 0
+            var inside = 0
+            var most = 0
+            for i in 0..<count {
+                let x = r[i]
+                let outside = UInt64(unsafeBitCast(x > high, to: UInt8.self) | unsafeBitCast(x < low, to: UInt8.self))
+                let leaving = Int(truncatingIfNeeded: (bits >> UInt64(n - 1)) & 1)
+                bits = bits << 1 | outside
+                inside += Int(truncatingIfNeeded: outside) - leaving
+                most = max(most, inside)
+            }
+            return most
+        }
+    }
+}
