@@ -8,24 +8,26 @@ extension Excursions {
     /// unless all `checks` residuals are present).
     ///
     /// With `skip` 0 (the default budget) that is the largest mean above
-    /// zero and the largest below, so the means are folded as they are
-    /// formed: no buffer of means, no excursion scan, no selection. The
-    /// result is the same value (`limits` then takes the largest of its
-    /// peaks, each of which is a mean > 0, or returns +0 when there is none).
+    /// zero and the largest below, so the sums are folded as they are
+    /// formed: no buffer of means, no excursion scan, no selection, and one
+    /// division per side instead of one per row. The result is the same
+    /// value: `limits` takes the largest of its peaks, each a mean > 0 (+0
+    /// when there is none), and as division by `checks` > 0 rounds
+    /// monotonically, the largest of the rounded means is the largest sum
+    /// divided (a NaN sum is never the largest, as its mean never is a peak).
     static func shiftLimits(_ r: [Double], count: Int, checks k: Int, skip: Int, means: inout [Double],
                             scratch: inout [Double], _ second: inout [Double]) -> (up: Double, down: Double)
     {
         let count = min(count, r.count)
-        guard skip == 0 else {
+        guard skip == 0, k >= 1 else {
             shiftMeans(r, count: count, checks: k, into: &means)
             return limits(means, count: count, runLength: 1, skip: skip, scratch: &scratch, &second)
         }
         return r.withUnsafeBufferPointer { r in
-            var up = 0.0
-            var down = 0.0
+            var highest = -Double.infinity
+            var lowest = Double.infinity
             var sum = 0.0
             var missing = 0
-            let divisor = Double(k)
             // The sums as in `shiftMeans` (the same roundings).
             for i in 0..<count {
                 let x = r[i]
@@ -35,12 +37,14 @@ extension Excursions {
                     if y.isNaN { missing -= 1 } else { sum -= y }
                 }
                 if i >= k - 1 && missing == 0 {
-                    let mean = sum / divisor
-                    up = mean > up ? mean : up
-                    down = -mean > down ? -mean : down
+                    highest = sum > highest ? sum : highest
+                    lowest = sum < lowest ? sum : lowest
                 }
             }
-            return (up, down)
+            let divisor = Double(k)
+            let up = highest / divisor
+            let down = -(lowest / divisor)
+            return (up > 0 ? up : 0, down > 0 ? down : 0)
         }
     }
 
