@@ -227,16 +227,29 @@ public struct Baseline: Sendable, Hashable {
                          observedMinimum: lo, observedMaximum: hi)
         b.upperSpike = c.spikeMargin * upSpike + c.marginSigmas * sigma
         b.lowerSpike = c.spikeMargin * downSpike + c.marginSigmas * sigma
-        if c.burstChecks > 0, m >= 4 * c.burstChecks {
-            // A burst is never a single check.
-            b.burstLimit = max(Excursions.burstMost(w.b, count: m, window: c.burstChecks, upper: upper, lower: lower,
-                                                    direction: direction),
-                               c.burstMinimum - 1)
+        let burst = c.burstChecks > 0 && m >= 4 * c.burstChecks
+        let shift = c.shiftChecks > 1 && m >= 4 * c.shiftChecks
+        let shiftSkip = Int((days * c.shiftIncidentsPerDay).rounded(.down))
+        var burstMost: Int?
+        var shiftLimits: (up: Double, down: Double)?
+        if burst && shift && shiftSkip == 0 {
+            // Both in one pass (the usual case).
+            let both = Excursions.shiftAndBurst(w.b, count: m, checks: c.shiftChecks, window: c.burstChecks,
+                                                upper: upper, lower: lower, direction: direction)
+            (shiftLimits, burstMost) = (both.shift, both.burst)
+        } else {
+            if burst {
+                burstMost = Excursions.burstMost(w.b, count: m, window: c.burstChecks, upper: upper, lower: lower,
+                                                 direction: direction)
+            }
+            if shift {
+                shiftLimits = Excursions.shiftLimits(w.b, count: m, checks: c.shiftChecks, skip: shiftSkip,
+                                                     means: &w.e, scratch: &w.c, &w.d)
+            }
         }
-        if c.shiftChecks > 1, m >= 4 * c.shiftChecks {
-            let shiftSkip = Int((days * c.shiftIncidentsPerDay).rounded(.down))
-            let (upShift, downShift) = Excursions.shiftLimits(w.b, count: m, checks: c.shiftChecks, skip: shiftSkip,
-                                                              means: &w.e, scratch: &w.c, &w.d)
+        // A burst is never a single check.
+        if let burstMost { b.burstLimit = max(burstMost, c.burstMinimum - 1) }
+        if let (upShift, downShift) = shiftLimits {
             let margin = c.shiftMarginSigmas * sigma / Double(c.shiftChecks).squareRoot()
             b.upperShift = upShift * c.shiftFactor + margin
             b.lowerShift = downShift * c.shiftFactor + margin

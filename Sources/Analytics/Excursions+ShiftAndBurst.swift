@@ -48,6 +48,51 @@ extension Excursions {
         }
     }
 
+    /// `shiftLimits(skip: 0)` and `burstMost` in one pass: the shift's
+    /// running sum is a chain of two dependent additions per row, which
+    /// leaves the CPU time to judge the row for the burst count alongside.
+    /// The same values as the two calls.
+    static func shiftAndBurst(_ r: [Double], count: Int, checks k: Int, window: Int, upper: Double,
+                              lower: Double, direction: AlertDirection)
+        -> (shift: (up: Double, down: Double), burst: Int)
+    {
+        let count = min(count, r.count)
+        let k = max(1, k)
+        let n = min(64, max(1, window))
+        let high = direction != .low ? upper : .infinity
+        let low = direction != .high ? -lower : -.infinity
+        return r.withUnsafeBufferPointer { r in
+            var highest = -Double.infinity
+            var lowest = Double.infinity
+            var sum = 0.0
+            var missing = 0
+            var bits: UInt64 = 0
+            var inside = 0
+            var most = 0
+            for i in 0..<count {
+                let x = r[i]
+                if x.isNaN { missing += 1 } else { sum += x }
+                if i >= k {
+                    let y = r[i - k]
+                    if y.isNaN { missing -= 1 } else { sum -= y }
+                }
+                if i >= k - 1 && missing == 0 {
+                    highest = sum > highest ? sum : highest
+                    lowest = sum < lowest ? sum : lowest
+                }
+                let outside = UInt64(unsafeBitCast(x > high, to: UInt8.self) | unsafeBitCast(x < low, to: UInt8.self))
+                let leaving = Int(truncatingIfNeeded: (bits >> UInt64(n - 1)) & 1)
+                bits = bits << 1 | outside
+                inside += Int(truncatingIfNeeded: outside) - leaving
+                most = max(most, inside)
+            }
+            let divisor = Double(k)
+            let up = highest / divisor
+            let down = -(lowest / divisor)
+            return ((up > 0 ? up : 0, down > 0 ? down : 0), most)
+        }
+    }
+
     /// The means of `checks` consecutive residuals of `r[0..<count]`, each
     /// at the index of its last residual; NaN where a residual is missing or
     /// fewer than `checks` precede.

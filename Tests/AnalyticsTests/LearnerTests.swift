@@ -364,6 +364,28 @@ import Testing
         }
     }
 
+    /// The shift and burst pass gives what the two separate passes give,
+    /// bit for bit.
+    @Test(arguments: [(3, 16), (2, 64), (5, 1), (16, 100)])
+    func shiftAndBurstMatchSeparatePasses(checks: Int, window: Int) {
+        let r = Self.awkwardResiduals(seed: 160 + UInt64(checks))
+        var means: [Double] = []
+        var a: [Double] = []
+        var b: [Double] = []
+        let shift = Excursions.shiftLimits(r, count: r.count, checks: checks, skip: 0, means: &means, scratch: &a, &b)
+        for (upper, lower) in [(1.0, 1.0), (2.5, 0.5), (Double.infinity, 1.0)] {
+            for direction in [AlertDirection.both, .high, .low] {
+                let both = Excursions.shiftAndBurst(r, count: r.count, checks: checks, window: window, upper: upper,
+                                                    lower: lower, direction: direction)
+                let burst = Excursions.burstMost(r, count: r.count, window: window, upper: upper, lower: lower,
+                                                 direction: direction)
+                #expect(both.burst == burst, "\(upper) \(lower) \(direction)")
+                #expect(both.shift.up.bitPattern == shift.up.bitPattern)
+                #expect(both.shift.down.bitPattern == shift.down.bitPattern)
+            }
+        }
+    }
+
     @Test func levelShiftIsFollowedAfterADay() throws {
         var noise = Synthetic.Noise(seed: 8)
         // 100 for 10 days, then 300 for the last 3.
