@@ -106,10 +106,34 @@ public enum ConfigNumber {
     /// none), no trailing zeros: `3.2`, `1250`, `0.000125`, `0.000000004`.
     /// Magnitudes below 1e-15 print as `0`.
     public static func render(_ value: Double) -> String {
-        guard value.isFinite else { return value > 0 ? "1e308" : "-1e308" }
+        switch spelling(value) {
+        case .text(let text): return text
+        case .decimal(let units, let decimals): return decimalText(units, decimals: decimals)
+        }
+    }
+
+    /// `render(value)`'s bytes appended to `bytes` (the digits written
+    /// there directly, without a string per number).
+    static func append(_ value: Double, to bytes: inout [UInt8]) {
+        switch spelling(value) {
+        case .text(let text): bytes.append(contentsOf: text.utf8)
+        case .decimal(let units, let decimals):
+            withDecimalDigits(units, decimals: decimals) { bytes.append(contentsOf: $0) }
+        }
+    }
+
+    /// How `render` spells a value: most values as the digits of an
+    /// integer with a decimal point (`decimalText`), the others as text.
+    enum Spelling {
+        case text(String)
+        case decimal(units: Int64, decimals: Int)
+    }
+
+    static func spelling(_ value: Double) -> Spelling {
+        guard value.isFinite else { return .text(value > 0 ? "1e308" : "-1e308") }
         let magnitude = abs(value)
-        if magnitude < 1e-15 { return "0" }
-        if magnitude >= 1e6 { return NumberFormat.format("%.0f", [value]) }
+        if magnitude < 1e-15 { return .text("0") }
+        if magnitude >= 1e6 { return .text(NumberFormat.format("%.0f", [value])) }
         // Decimals for six significant digits.
         var decimals = 5
         var m = magnitude
@@ -124,28 +148,33 @@ public enum ConfigNumber {
             for _ in 0..<decimals { scale *= 10 }
             let units = (value * scale).rounded()
             let rounded = units / scale
-            if rounded == 0 { return "0" }
+            if rounded == 0 { return .text("0") }
             // From 0.001 on (Swift spells smaller ones with an exponent)
             // those digits are the digits of `units` with the point
             // `decimals` places from the right: written directly, without
             // the shortest-digits search of `description`.
-            if abs(rounded) >= 0.001 && abs(units) < 1e15 { return decimalText(Int64(units), decimals: decimals) }
+            if abs(rounded) >= 0.001 && abs(units) < 1e15 { return .decimal(units: Int64(units), decimals: decimals) }
             var s = rounded.description
             if s.hasSuffix(".0") { s.removeLast(2) }
-            if !s.utf8.contains(UInt8(ascii: "e")) { return s }
+            if !s.utf8.contains(UInt8(ascii: "e")) { return .text(s) }
         }
         var s = NumberFormat.format("%.*f", [Int32(decimals), value])
         if s.utf8.contains(UInt8(ascii: ".")) {
             while s.hasSuffix("0") { s.removeLast() }
             if s.hasSuffix(".") { s.removeLast() }
         }
-        return s == "-0" ? "0" : s
+        return .text(s == "-0" ? "0" : s)
     }
 
     /// `units / 10^decimals` in plain decimal notation without trailing
     /// zeros (`123450, 2` → `1234.5`, `5, 3` → `0.005`), what
     /// `Double.description` prints for that quotient once `.0` is dropped.
     static func decimalText(_ units: Int64, decimals: Int) -> String {
+        withDecimalDigits(units, decimals: decimals) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with `decimalText`'s bytes.
+    static func withDecimalDigits<R>(_ units: Int64, decimals: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         // Digits from the right, then the sign.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { buffer in
             var magnitude = units.magnitude
@@ -177,7 +206,7 @@ public enum ConfigNumber {
                 end -= 1
                 buffer[end] = UInt8(ascii: "-")
             }
-            return String(decoding: UnsafeBufferPointer(rebasing: buffer[end..<48]), as: UTF8.self)
+            return body(UnsafeBufferPointer(rebasing: buffer[end..<48]))
         }
     }
 
@@ -189,6 +218,26 @@ public enum ConfigNumber {
         case (nil, let h?): return "~:" + render(h)
         case (let l?, nil): return render(l) + ":"
         case (let l?, let h?): return render(l) + ":" + render(h)
+        }
+    }
+
+    /// `range(low:high:)`'s bytes appended to `bytes`, or `none`'s when
+    /// both ends are open.
+    static func appendRange(low: Double?, high: Double?, none: StaticString, to bytes: inout [UInt8]) {
+        switch (low, high) {
+        case (nil, nil):
+            bytes.append(contentsOf: UnsafeBufferPointer(start: none.utf8Start, count: none.utf8CodeUnitCount))
+        case (nil, let h?):
+            bytes.append(UInt8(ascii: "~"))
+            bytes.append(UInt8(ascii: ":"))
+            append(h, to: &bytes)
+        case (let l?, nil):
+            append(l, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+        case (let l?, let h?):
+            append(l, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            append(h, to: &bytes)
         }
     }
 }

@@ -80,7 +80,99 @@ public enum ProfileStore {
 
     /// The file's text, or `nil` when there is nothing to evaluate (a
     /// cold start, or neither a static band nor any hourly band).
+    ///
+    /// Built as bytes: a seasonal profile has 168 hour lines of up to five
+    /// numbers, and appending them to a `String` piece by piece (a string
+    /// per number and per range) was most of the cost of writing profiles.
+    /// The same text as `renderText`, which builds it as a string.
     public static func render(_ analysis: MetricAnalysis, rrd: RRDLocation?, generated: Int64) -> String? {
+        guard case .thresholds = analysis.outcome else { return nil }
+        let hours = analysis.profile?.buckets ?? []
+        guard analysis.band != nil || hours.contains(where: { $0 != nil }) else { return nil }
+        var t = [UInt8]()
+        t.reserveCapacity(512 + 64 * hours.count)
+        func text(_ s: String) { t.append(contentsOf: s.utf8) }
+        func byte(_ c: Unicode.Scalar) { t.append(UInt8(ascii: c)) }
+        func number(_ v: Double?) {
+            if let v { ConfigNumber.append(v, to: &t) } else { byte("-") }
+        }
+        text("vigil-profile \(formatVersion)\nhost ")
+        text(escape(analysis.id.host))
+        text("\nservice ")
+        text(escape(analysis.id.service))
+        text("\nlabel ")
+        text(escape(analysis.id.label))
+        text("\nuom ")
+        text(escape(analysis.uom))
+        text("\ndirection \(analysis.direction.rawValue)\ngenerated \(generated)\n")
+        text("utc-offset \(analysis.profile?.utcOffsetSeconds ?? 0)\n")
+        if let rrd {
+            text("rrd ")
+            text(escape(rrd.path))
+            text("\nds ")
+            text(escape(rrd.dataSource))
+            text("\nstep \(rrd.step)\n")
+        }
+        let band = analysis.band
+        text("warn ")
+        ConfigNumber.appendRange(low: band?.warningLow, high: band?.warningHigh, none: "-", to: &t)
+        text("\ncrit ")
+        ConfigNumber.appendRange(low: band?.criticalLow, high: band?.criticalHigh, none: "-", to: &t)
+        byte("\n")
+        // The size of normal one-check spikes (same for every hour: the
+        // bands differ only by their offset).
+        let spikes = band ?? hours.compactMap { $0 }.first
+        if let b = spikes, b.spikeHigh != nil || b.spikeLow != nil {
+            text("spike ")
+            number(b.spikeHigh)
+            byte(" ")
+            number(b.spikeLow)
+            byte("\n")
+        }
+        // The shift limits are the same for every band that has an expected
+        // value: the static band of a seasonal metric has none.
+        let shifts = ([band] + hours).lazy.compactMap { $0 }.first { $0.shiftHigh != nil || $0.shiftLow != nil }
+        if let b = shifts, analysis.shiftChecks > 0 {
+            text("shift \(analysis.shiftChecks) ")
+            number(b.shiftHigh)
+            byte(" ")
+            number(b.shiftLow)
+            byte("\n")
+        }
+        if let b = spikes, analysis.burstChecks > 0, let k = b.burstLimit {
+            text("burst \(analysis.burstChecks) \(k)\n")
+        }
+        if let e = band?.expected {
+            text("expected ")
+            number(e)
+            byte("\n")
+        }
+        if hours.count == TimeOfWeekProfile.bucketsPerWeek {
+            for (h, band) in hours.enumerated() {
+                guard let band else { continue }
+                text("hour ")
+                // h < 168: up to three digits.
+                if h >= 100 { t.append(UInt8(ascii: "0") + UInt8(h / 100)) }
+                if h >= 10 { t.append(UInt8(ascii: "0") + UInt8(h / 10 % 10)) }
+                t.append(UInt8(ascii: "0") + UInt8(h % 10))
+                byte(" ")
+                ConfigNumber.appendRange(low: band.warningLow, high: band.warningHigh, none: "-", to: &t)
+                byte(" ")
+                ConfigNumber.appendRange(low: band.criticalLow, high: band.criticalHigh, none: "-", to: &t)
+                if let e = band.expected {
+                    byte(" ")
+                    number(e)
+                }
+                byte("\n")
+            }
+        }
+        text("end\n")
+        return String(decoding: t, as: UTF8.self)
+    }
+
+    /// `render` built as a string piece by piece (the straightforward
+    /// version, which the tests compare it with).
+    static func renderText(_ analysis: MetricAnalysis, rrd: RRDLocation?, generated: Int64) -> String? {
         guard case .thresholds = analysis.outcome else { return nil }
         let hours = analysis.profile?.buckets ?? []
         guard analysis.band != nil || hours.contains(where: { $0 != nil }) else { return nil }
