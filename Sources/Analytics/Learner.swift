@@ -187,6 +187,35 @@ public struct LearnerWorkspace: Sendable {
             }
             var hour = (t / 3600) % 168
             t %= 3600
+            // An hour's indices at once (12 at 5-minute steps): the hour
+            // changes after the first index whose step reaches 3600 s.
+            var i = 0
+            let step = max(1, series.step)
+            while i < n {
+                let run = min(n - i, Int((3600 - t + step - 1) / step))
+                if let start = out.baseAddress { (start + i).update(repeating: UInt8(hour), count: run) }
+                i += run
+                t += Int64(run) * step
+                hour = (hour + t / 3600) % 168
+                t %= 3600
+            }
+        }
+    }
+
+    /// `fillBuckets` one index at a time (the straightforward version,
+    /// which the tests compare it with).
+    mutating func fillBucketsStepwise(series: TimeSeries, from lower: Int, to upper: Int) {
+        let n = max(0, upper - lower)
+        if buckets.count < n { buckets = [UInt8](repeating: 0, count: n) }
+        guard n > 0 else { return }
+        var t = series.time(at: lower) + 3 * 86_400
+        buckets.withUnsafeMutableBufferPointer { out in
+            guard t >= 0 else {
+                for i in 0..<n { out[i] = UInt8(TimeOfWeekProfile.bucket(at: series.time(at: lower + i))) }
+                return
+            }
+            var hour = (t / 3600) % 168
+            t %= 3600
             for i in 0..<n {
                 out[i] = UInt8(hour)
                 t += series.step

@@ -386,6 +386,23 @@ import Testing
         }
     }
 
+    /// The hour-of-week buckets written an hour at a time equal the ones
+    /// written index by index, for steps that divide an hour, do not, or
+    /// exceed it, from any second of the week (and before 1970).
+    @Test(arguments: [1, 60, 300, 301, 1234, 3599, 3600, 3601, 7200, 86_400] as [Int64])
+    func bucketsByHourMatchStepwise(step: Int64) {
+        for start in [Synthetic.monday, Synthetic.monday + 1, Synthetic.monday + 3599, 1_764_000_017, -400_000, 0] {
+            let series = TimeSeries(start: start, step: step, values: [Double](repeating: 0, count: 5000))
+            for (lower, upper) in [(0, 5000), (17, 4000), (100, 100), (4999, 5000)] {
+                var fast = LearnerWorkspace()
+                var slow = LearnerWorkspace()
+                fast.fillBuckets(series: series, from: lower, to: upper)
+                slow.fillBucketsStepwise(series: series, from: lower, to: upper)
+                #expect(fast.buckets == slow.buckets, "\(start) \(lower) \(upper)")
+            }
+        }
+    }
+
     @Test func levelShiftIsFollowedAfterADay() throws {
         var noise = Synthetic.Noise(seed: 8)
         // 100 for 10 days, then 300 for the last 3.
