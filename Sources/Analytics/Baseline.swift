@@ -138,17 +138,12 @@ public struct Baseline: Sendable, Hashable {
                 bucket.withUnsafeBufferPointer { bk in
                     w.c.withUnsafeMutableBufferPointer { scratch in
                         w.d.withUnsafeMutableBufferPointer { spare in
-                            for k in 0..<blocks.count {
-                                var n = 0
-                                for i in blocks[k] {
-                                    let x = v[i]
-                                    scratch[n] = x - o[Int(bk[i - first])]
-                                    n &+= x.isNaN ? 0 : 1
-                                }
-                                if n > 0 {
-                                    dayLevel[k] = RobustStats.shortQuantile(scratch, count: n, 0.5, scratch: spare)
-                                }
-                            }
+                            // Without a cycle the day medians already computed
+                            // are those days' levels.
+                            let flat = !season.daily && !season.weekly
+                            dayLevel = Self.dayLevels(v, offsets: o, buckets: bk, from: first, blocks: blocks,
+                                                      known: flat ? dayMedian : nil, knownFrom: firstSeasonDay,
+                                                      scratch: scratch, spare: spare)
                         }
                         // The level in force next: the median of the most
                         // recent `levelWindow` (the last block when that is a day).
@@ -255,6 +250,38 @@ public struct Baseline: Sendable, Hashable {
             b.lowerShift = downShift * c.shiftFactor + margin
         }
         return .learned(b)
+    }
+
+    /// The median of each day's present values minus their offsets (`o` by
+    /// hour-of-week bucket, `bk[i - first]`); NaN for a day without values.
+    /// `scratch` and `spare` hold a day's values and the selection's scratch.
+    ///
+    /// With `known` (the day medians, computed by `learn` from `knownFrom`
+    /// on) and every offset +0, the values are unchanged (x − (+0) is x,
+    /// also for −0) and gathered in the same order as for those medians, so
+    /// the same selection gives the same value: they are taken from there.
+    static func dayLevels(_ v: UnsafeBufferPointer<Double>, offsets o: UnsafeBufferPointer<Double>,
+                          buckets bk: UnsafeBufferPointer<UInt8>, from first: Int, blocks: Blocks, known: [Double]?,
+                          knownFrom: Int, scratch: UnsafeMutableBufferPointer<Double>,
+                          spare: UnsafeMutableBufferPointer<Double>) -> [Double]
+    {
+        var levels = [Double](repeating: .nan, count: blocks.count)
+        let zero = (0.0).bitPattern
+        let reuse = known.map { $0.count == blocks.count } == true && o.allSatisfy { $0.bitPattern == zero }
+        for k in 0..<blocks.count {
+            if reuse, let known, k >= knownFrom {
+                levels[k] = known[k]
+                continue
+            }
+            var n = 0
+            for i in blocks[k] {
+                let x = v[i]
+                scratch[n] = x - o[Int(bk[i - first])]
+                n &+= x.isNaN ? 0 : 1
+            }
+            if n > 0 { levels[k] = RobustStats.shortQuantile(scratch, count: n, 0.5, scratch: spare) }
+        }
+        return levels
     }
 
     /// A normal spike's reach beyond the critical limit, in that side's

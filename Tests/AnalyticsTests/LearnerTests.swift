@@ -403,6 +403,60 @@ import Testing
         }
     }
 
+    /// Without a cycle (every offset +0) the day levels taken from the day
+    /// medians equal the ones selected again, bit for bit: with NaN, −0,
+    /// ties and days without values; with a non-zero (or −0) offset
+    /// nothing is taken.
+    @Test func dayLevelsReuseTheDayMedians() {
+        var noise = Synthetic.Noise(seed: 170)
+        let perDay = 288
+        let values: [Double] = (0..<(30 * perDay + 17)).map { i in
+            let u = noise.uniform()
+            if (i / perDay) % 9 == 4 { return .nan }
+            if u < 0.03 { return .nan }
+            if u < 0.06 { return -0.0 }
+            if u < 0.09 { return 0 }
+            return (i / perDay) % 5 == 2 ? Double(Int(noise.uniform() * 4)) : 50 + 10 * noise.gaussian()
+        }
+        let first = 17
+        let blocks = Blocks(range: first..<values.count, end: values.count, size: perDay)
+        let buckets = [UInt8]((0..<(values.count - first)).map { UInt8(($0 / 12) % 168) })
+        var gathered: [Double] = []
+        var scratch = [Double](repeating: 0, count: 4 * perDay)
+        var spare = [Double](repeating: 0, count: 4 * perDay)
+        for knownFrom in [0, 9, blocks.count - 1] {
+            var medians = [Double](repeating: .nan, count: blocks.count)
+            for k in knownFrom..<blocks.count {
+                let n = RobustStats.gather(values, blocks[k], into: &gathered)
+                if n > 0 {
+                    medians[k] = gathered.withUnsafeMutableBufferPointer { b in
+                        spare.withUnsafeMutableBufferPointer { RobustStats.shortQuantile(b, count: n, 0.5, scratch: $0) }
+                    }
+                }
+            }
+            for offsets in [[Double](repeating: 0, count: 168), [Double](repeating: -0.0, count: 168),
+                            (0..<168).map { Double($0 % 3) }] {
+                func levels(_ known: [Double]?) -> [Double] {
+                    values.withUnsafeBufferPointer { v in
+                        offsets.withUnsafeBufferPointer { o in
+                            buckets.withUnsafeBufferPointer { bk in
+                                scratch.withUnsafeMutableBufferPointer { t in
+                                    spare.withUnsafeMutableBufferPointer { s in
+                                        Baseline.dayLevels(v, offsets: o, buckets: bk, from: first, blocks: blocks,
+                                                           known: known, knownFrom: knownFrom, scratch: t, spare: s)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                let reused = levels(medians)
+                let selected = levels(nil)
+                #expect(reused.map(\.bitPattern) == selected.map(\.bitPattern), "\(knownFrom) \(offsets[1])")
+            }
+        }
+    }
+
     @Test func levelShiftIsFollowedAfterADay() throws {
         var noise = Synthetic.Noise(seed: 8)
         // 100 for 10 days, then 300 for the last 3.
