@@ -23,29 +23,9 @@ extension Excursions {
             shiftMeans(r, count: count, checks: k, into: &means)
             return limits(means, count: count, runLength: 1, skip: skip, scratch: &scratch, &second)
         }
-        return r.withUnsafeBufferPointer { r in
-            var highest = -Double.infinity
-            var lowest = Double.infinity
-            var sum = 0.0
-            var missing = 0
-            // The sums as in `shiftMeans` (the same roundings).
-            for i in 0..<count {
-                let x = r[i]
-                if x.isNaN { missing += 1 } else { sum += x }
-                if i >= k {
-                    let y = r[i - k]
-                    if y.isNaN { missing -= 1 } else { sum -= y }
-                }
-                if i >= k - 1 && missing == 0 {
-                    highest = sum > highest ? sum : highest
-                    lowest = sum < lowest ? sum : lowest
-                }
-            }
-            let divisor = Double(k)
-            let up = highest / divisor
-            let down = -(lowest / divisor)
-            return (up > 0 ? up : 0, down > 0 ? down : 0)
-        }
+        // Without a burst to count (no limit is ever crossed).
+        return shiftAndBurst(r, count: count, checks: k, window: 1, upper: .infinity, lower: .infinity,
+                             direction: .both).shift
     }
 
     /// `shiftLimits(skip: 0)` and `burstMost` in one pass: the shift's
@@ -127,23 +107,8 @@ extension Excursions {
     static func burstMost(_ r: [Double], count: Int, window: Int, upper: Double, lower: Double,
                           direction: AlertDirection) -> Int
     {
-        let n = min(64, max(1, window))
-        let high = direction != .low ? upper : .infinity
-        let low = direction != .high ? -lower : -.infinity
-        let count = min(count, r.count)
-        return r.withUnsafeBufferPointer { r in
-            var bits: UInt64 = 0
-            var inside = 0
-            var most = 0
-            for i in 0..<count {
-                let x = r[i]
-                let outside = UInt64(unsafeBitCast(x > high, to: UInt8.self) | unsafeBitCast(x < low, to: UInt8.self))
-                let leaving = Int(truncatingIfNeeded: (bits >> UInt64(n - 1)) & 1)
-                bits = bits << 1 | outside
-                inside += Int(truncatingIfNeeded: outside) - leaving
-                most = max(most, inside)
-            }
-            return most
-        }
+        // (The shift sums formed alongside are not used.)
+        shiftAndBurst(r, count: count, checks: 1, window: window, upper: upper, lower: lower,
+                      direction: direction).burst
     }
 }

@@ -84,7 +84,7 @@ public enum ProfileStore {
     /// Built as bytes: a seasonal profile has 168 hour lines of up to five
     /// numbers, and appending them to a `String` piece by piece (a string
     /// per number and per range) was most of the cost of writing profiles.
-    /// The same text as `renderText`, which builds it as a string.
+    /// (The tests compare it with the same text built as a string.)
     public static func render(_ analysis: MetricAnalysis, rrd: RRDLocation?, generated: Int64) -> String? {
         guard case .thresholds = analysis.outcome else { return nil }
         let hours = analysis.profile?.buckets ?? []
@@ -168,68 +168,6 @@ public enum ProfileStore {
         }
         text("end\n")
         return String(decoding: t, as: UTF8.self)
-    }
-
-    /// `render` built as a string piece by piece (the straightforward
-    /// version, which the tests compare it with).
-    static func renderText(_ analysis: MetricAnalysis, rrd: RRDLocation?, generated: Int64) -> String? {
-        guard case .thresholds = analysis.outcome else { return nil }
-        let hours = analysis.profile?.buckets ?? []
-        guard analysis.band != nil || hours.contains(where: { $0 != nil }) else { return nil }
-        var s = ""
-        s.reserveCapacity(512 + 48 * hours.count)
-        s += "vigil-profile \(formatVersion)\n"
-        s += "host \(escape(analysis.id.host))\n"
-        s += "service \(escape(analysis.id.service))\n"
-        s += "label \(escape(analysis.id.label))\n"
-        s += "uom \(escape(analysis.uom))\n"
-        s += "direction \(analysis.direction.rawValue)\n"
-        s += "generated \(generated)\n"
-        s += "utc-offset \(analysis.profile?.utcOffsetSeconds ?? 0)\n"
-        if let rrd {
-            s += "rrd \(escape(rrd.path))\n"
-            s += "ds \(escape(rrd.dataSource))\n"
-            s += "step \(rrd.step)\n"
-        }
-        s += "warn \(analysis.band?.warningRange ?? "-")\n"
-        s += "crit \(analysis.band?.criticalRange ?? "-")\n"
-        // The size of normal one-check spikes (same for every hour: the
-        // bands differ only by their offset).
-        let spikes = analysis.band ?? hours.compactMap { $0 }.first
-        if let b = spikes, b.spikeHigh != nil || b.spikeLow != nil {
-            s += "spike \(b.spikeHigh.map(ConfigNumber.render) ?? "-") \(b.spikeLow.map(ConfigNumber.render) ?? "-")\n"
-        }
-        // The shift limits are the same for every band that has an expected
-        // value: the static band of a seasonal metric has none.
-        let shifts = ([analysis.band] + hours).lazy.compactMap { $0 }.first {
-            $0.shiftHigh != nil || $0.shiftLow != nil
-        }
-        if let b = shifts, analysis.shiftChecks > 0 {
-            s += "shift \(analysis.shiftChecks) \(b.shiftHigh.map(ConfigNumber.render) ?? "-") "
-            s += "\(b.shiftLow.map(ConfigNumber.render) ?? "-")\n"
-        }
-        if let b = spikes, analysis.burstChecks > 0, let k = b.burstLimit {
-            s += "burst \(analysis.burstChecks) \(k)\n"
-        }
-        if let e = analysis.band?.expected { s += "expected \(ConfigNumber.render(e))\n" }
-        if hours.count == TimeOfWeekProfile.bucketsPerWeek {
-            // Appended piece by piece (no interpolated temporary per line).
-            for (h, band) in hours.enumerated() {
-                guard let band else { continue }
-                s += "hour "
-                s += String(h)
-                s += " "
-                s += band.warningRange ?? "-"
-                s += " "
-                s += band.criticalRange ?? "-"
-                if let e = band.expected {
-                    s += " "
-                    s += ConfigNumber.render(e)
-                }
-                s += "\n"
-            }
-        }
-        return s + "end\n"
     }
 
     /// Writes the profile atomically (creating directories); returns its

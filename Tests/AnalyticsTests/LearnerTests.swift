@@ -564,3 +564,30 @@ import Testing
 }
 
 enum LearnerTestError: Error { case coldStart }
+
+extension LearnerWorkspace {
+    /// `fillBuckets` one index at a time (the straightforward version,
+    /// which the tests compare it with).
+    mutating func fillBucketsStepwise(series: TimeSeries, from lower: Int, to upper: Int) {
+        let n = max(0, upper - lower)
+        if buckets.count < n { buckets = [UInt8](repeating: 0, count: n) }
+        guard n > 0 else { return }
+        var t = series.time(at: lower) + 3 * 86_400
+        buckets.withUnsafeMutableBufferPointer { out in
+            guard t >= 0 else {
+                for i in 0..<n { out[i] = UInt8(TimeOfWeekProfile.bucket(at: series.time(at: lower + i))) }
+                return
+            }
+            var hour = (t / 3600) % 168
+            t %= 3600
+            for i in 0..<n {
+                out[i] = UInt8(hour)
+                t += series.step
+                if t >= 3600 {
+                    hour = (hour + t / 3600) % 168
+                    t %= 3600
+                }
+            }
+        }
+    }
+}
