@@ -24,8 +24,9 @@ extension Backtest {
     /// `timestamp,value,anomaly_score`.
     /// With `traceDir`, also writes `traceDir/<path>` with each row's
     /// limits in force and check_baseline's verdict (columns `timestamp,
-    /// value,wl,wh,cl,ch,own,status,notify,why`; a limit is empty when
-    /// absent; `why` names what raised the status above `own`).
+    /// value,wl,wh,cl,ch,expected,own,status,notify,why`; a limit or the
+    /// expected value is empty when absent; `why` names what raised the
+    /// status above `own`).
     public static func backtestCommand(dataDir: String, filesList: String, outDir: String,
                                        configuration: BacktestConfiguration = BacktestConfiguration(),
                                        traceDir: String? = nil)
@@ -39,13 +40,13 @@ extension Backtest {
             let input = dataDir + "/" + path
             let text = try TextFile.read(input)
             let rows = try BacktestCSV.parse(text, file: input)
-            var traceText = "timestamp,value,wl,wh,cl,ch,own,status,notify,why\n"
+            var traceText = "timestamp,value,wl,wh,cl,ch,expected,own,status,notify,why\n"
             var index = 0
             let scores = run(rows, configuration: configuration, trace: traceDir == nil ? nil : { t in
                 func f(_ d: Double?) -> String { d.map { "\($0)" } ?? "" }
                 let l = t.limits
                 traceText += "\(rows[index].timestampText),\(rows[index].valueText),\(f(l?.warningLow)),"
-                traceText += "\(f(l?.warningHigh)),\(f(l?.criticalLow)),\(f(l?.criticalHigh)),"
+                traceText += "\(f(l?.warningHigh)),\(f(l?.criticalLow)),\(f(l?.criticalHigh)),\(f(l?.expected)),"
                 traceText += "\(t.verdict?.own.rawValue ?? 0),\(t.verdict?.status.rawValue ?? 0),\(t.notified ? 1 : 0),"
                 traceText += "\(t.verdict.map(Self.reason) ?? "")\n"
                 index += 1
