@@ -44,19 +44,14 @@ extension Excursions {
         return r.withUnsafeBufferPointer { r in
             var highest = -Double.infinity
             var lowest = Double.infinity
-            var sum = 0.0
-            var missing = 0
+            var window = WindowSum(checks: k)
             var bits: UInt64 = 0
             var inside = 0
             var most = 0
             for i in 0..<count {
                 let x = r[i]
-                if x.isNaN { missing += 1 } else { sum += x }
-                if i >= k {
-                    let y = r[i - k]
-                    if y.isNaN { missing -= 1 } else { sum -= y }
-                }
-                if i >= k - 1 && missing == 0 {
+                if window.advance(r, i) {
+                    let sum = window.sum
                     highest = sum > highest ? sum : highest
                     lowest = sum < lowest ? sum : lowest
                 }
@@ -81,16 +76,9 @@ extension Excursions {
         if means.count < count { means.append(contentsOf: repeatElement(0, count: count - means.count)) }
         r.withUnsafeBufferPointer { r in
             means.withUnsafeMutableBufferPointer { out in
-                var sum = 0.0
-                var missing = 0
+                var window = WindowSum(checks: k)
                 for i in 0..<count {
-                    let x = r[i]
-                    if x.isNaN { missing += 1 } else { sum += x }
-                    if i >= k {
-                        let y = r[i - k]
-                        if y.isNaN { missing -= 1 } else { sum -= y }
-                    }
-                    out[i] = i >= k - 1 && missing == 0 ? sum / Double(k) : .nan
+                    out[i] = window.advance(r, i) ? window.sum / Double(k) : .nan
                 }
             }
         }
@@ -110,5 +98,29 @@ extension Excursions {
         // (The shift sums formed alongside are not used.)
         shiftAndBurst(r, count: count, checks: 1, window: window, upper: upper, lower: lower,
                       direction: direction).burst
+    }
+}
+
+/// The running sum of the last `checks` residuals (the shift's window),
+/// shared by the fused pass and `shiftMeans` so that both form exactly the
+/// same sums (the same additions and subtractions in the same order).
+struct WindowSum {
+    let checks: Int
+    var sum = 0.0
+    var missing = 0
+
+    init(checks: Int) { self.checks = checks }
+
+    /// Takes in `r[i]` and lets `r[i − checks]` go (indices from 0, in
+    /// order); true when the window is full and none of it is missing.
+    @inline(__always)
+    mutating func advance(_ r: UnsafeBufferPointer<Double>, _ i: Int) -> Bool {
+        let x = r[i]
+        if x.isNaN { missing += 1 } else { sum += x }
+        if i >= checks {
+            let y = r[i - checks]
+            if y.isNaN { missing -= 1 } else { sum -= y }
+        }
+        return i >= checks - 1 && missing == 0
     }
 }
