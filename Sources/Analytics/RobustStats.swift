@@ -445,7 +445,10 @@ public enum RobustStats {
                 continue
             }
             let q = partition(b, p, right) { $0 <= t }
-            if k < q { return }
+            // q == p only for a NaN pivot (nothing compares with it): the
+            // input breaks the contract (no NaN; `gather` drops them), and
+            // stopping here ends the call instead of looping for ever.
+            if k < q || q == p { return }
             left = q
         }
         quickselect(b, k, left, right)
@@ -499,7 +502,8 @@ public enum RobustStats {
                 continue
             }
             let q = partition(b, p, hi) { $0 <= t }
-            if k < q { return }
+            // A NaN pivot (see `select`): stop.
+            if k < q || q == p { return }
             lo = q
         }
     }

@@ -60,6 +60,28 @@ import Glibc
         #expect(RobustStats.median(&empty, count: 0).isNaN)
     }
 
+    /// NaN breaks the selections' contract (`gather` removes them), but a
+    /// NaN that slips through must not hang a worker: every path ends.
+    /// A NaN pivot used to leave the range unchanged and loop for ever.
+    @Test(arguments: [5, 17, 40, 600, 700, 2000])
+    func selectionsEndOnNaN(count: Int) {
+        var noise = Synthetic.Noise(seed: UInt64(7 * count))
+        for nanEvery in [1, 2, 3, 7] {
+            let values = (0..<count).map { i in i % nanEvery == 0 ? Double.nan : noise.uniform() }
+            for q in [0.0, 0.5, 0.99] {
+                var long = values
+                _ = RobustStats.quantile(&long, count: count, q)
+                var short = values
+                var scratch = [Double](repeating: 0, count: 2 * count)
+                _ = short.withUnsafeMutableBufferPointer { b in
+                    scratch.withUnsafeMutableBufferPointer { s in RobustStats.shortQuantile(b, count: count, q, scratch: s) }
+                }
+            }
+            var pair = values
+            _ = RobustStats.quantiles(&pair, count: count, low: 0.01, high: 0.99)
+        }
+    }
+
     @Test func gatherSkipsNaN() {
         var buffer: [Double] = []
         let n = RobustStats.gather([1, .nan, 3, .nan, 5], 0..<5, into: &buffer)
