@@ -8,7 +8,8 @@ import Glibc
 public struct RRDLocation: Sendable, Hashable {
     public var path: String
     public var dataSource: String
-    /// Seconds per primary data point.
+    /// Seconds per value, as read and learned from (check_baseline's RRD
+    /// mode reads the archive of this resolution).
     public var step: Int
 
     public init(path: String, dataSource: String, step: Int) {

@@ -11,9 +11,10 @@ import NagiosPlugin
 /// Layout: `stat_head_t` (128 bytes), `ds_def_t` × ds (120), `rra_def_t`
 /// × rra (120), `live_head_t` (16), `pdp_prep_t` × ds (112), `cdp_prep_t`
 /// × rra × ds (80), `rra_ptr_t` × rra (8), then each archive's rows of ds
-/// doubles. The finest AVERAGE archive (else the finest MIN/MAX/LAST) is
-/// read at its current row, the interval ending at
-/// `last_up - last_up % (pdp_cnt × step)`, going back over unknown rows.
+/// doubles. The AVERAGE archive of the resolution asked for (the one the
+/// metric was learned at), else the finest AVERAGE archive (else the
+/// finest MIN/MAX/LAST), is read at its current row, the interval ending
+/// at `last_up - last_up % (pdp_cnt × step)`, going back over unknown rows.
 public enum RRDLatestValue {
     public struct Reading: Sendable, Equatable {
         /// End of the interval the value covers.
@@ -27,16 +28,22 @@ public enum RRDLatestValue {
 
     /// The latest known value not older than `oldest`, or `nil` if every
     /// row back to then is unknown.
-    public static func read(path: String, dataSource: String, oldest: Int64) throws(PluginError) -> Reading? {
-        try readRecent(path: path, dataSource: dataSource, oldest: oldest, rows: 1).last
+    public static func read(path: String, dataSource: String, oldest: Int64, resolution: Int64? = nil)
+        throws(PluginError) -> Reading?
+    {
+        try readRecent(path: path, dataSource: dataSource, oldest: oldest, rows: 1, resolution: resolution).last
     }
 
     /// The latest known value not older than `oldest` and the known values
     /// of the `rows − 1` archive rows before it, oldest first (the checks
     /// check_baseline's spike latch looks back over); empty if every row
-    /// back to `oldest` is unknown.
-    public static func readRecent(path: String, dataSource: String, oldest: Int64, rows wanted: Int)
-        throws(PluginError) -> [Reading]
+    /// back to `oldest` is unknown. With `resolution` (seconds), an AVERAGE
+    /// archive of exactly that row length is read when the file has one:
+    /// vigil-analytics learns each metric at one resolution (5-minute rows
+    /// from the collector's files, whose finest rows are 1 minute), and the
+    /// rows must be the checks the shift, burst and latch windows counted.
+    public static func readRecent(path: String, dataSource: String, oldest: Int64, rows wanted: Int,
+                                  resolution: Int64? = nil) throws(PluginError) -> [Reading]
     {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .unknown("Cannot open RRD \(path): \(String(cString: strerror(errno)))") }
@@ -84,6 +91,15 @@ public enum RRDLatestValue {
         let pointers = try bytes(pointerOffset, 8 * rraCount)
         var dataOffset = pointerOffset + 8 * rraCount
         var best: (index: Int, offset: Int)?
+        if let resolution {
+            var offset = dataOffset
+            for (i, a) in archives.enumerated() {
+                if best == nil, a.cf == "AVERAGE", a.rows > 0, Int64(a.pdpCount) * pdpStep == resolution {
+                    best = (i, offset)
+                }
+                offset += a.rows * dsCount * 8
+            }
+        }
         for preferAverage in [true, false] where best == nil {
             var offset = dataOffset
             for (i, a) in archives.enumerated() {

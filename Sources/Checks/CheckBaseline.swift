@@ -434,7 +434,8 @@ public enum CheckBaseline {
             // The latest value and the rows before it that the spike latch
             // looks back over, each judged with the band of its own time.
             let recent = try RRDLatestValue.readRecent(path: path, dataSource: ds, oldest: now - maxAge,
-                                                       rows: lookbackRows(config, profile: profile))
+                                                       rows: lookbackRows(config, profile: profile),
+                                                       resolution: profile.step.map(Int64.init))
             guard let reading = recent.last else {
                 throw .unknown("\(profile.label): no value in \(path) (\(ds)) during the last \(maxAge) seconds")
             }

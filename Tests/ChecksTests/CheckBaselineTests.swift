@@ -522,6 +522,48 @@ struct RRDLatestValueTests {
         #expect(CheckBaseline.lookbackRows(c) >= c.recoveryChecks + c.latchLength + 2)
     }
 
+    /// The collector's files have 1-minute rows and 5-minute averages;
+    /// vigil-analytics learns from the 5-minute ones (`step 300` in the
+    /// profile), so RRD mode judges those: one bad minute is a fifth of a
+    /// check, as in the history the limits were learned from. Without an
+    /// archive of the profile's step, the finest AVERAGE one is read.
+    @Test func rrdModeReadsTheArchiveOfTheProfilesStep() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rrd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now = BaselineSample.monday16 + 1800
+        let path = dir.appendingPathComponent("load1.rrd").path
+        _ = try rrdtool(["create", path, "--start", String(now - 3600), "--step", "60", "DS:value:GAUGE:120:0:U",
+                         "RRA:AVERAGE:0.5:1:4320", "RRA:AVERAGE:0.5:5:18144", "RRA:MAX:0.5:60:9600"])
+        // A value every minute: 1, and 6 in the last minute.
+        let updates = stride(from: now - 3540, through: now, by: 60).map { t in "\(t):\(t == now ? "6" : "1")" }
+        _ = try rrdtool(["update", path] + updates)
+        let fiveMinutes = try RRDLatestValue.readRecent(path: path, dataSource: "value", oldest: now - 900, rows: 3,
+                                                        resolution: 300)
+        #expect(fiveMinutes.map(\.value) == [1, 1, 2] && fiveMinutes.map(\.step) == [300, 300, 300])
+        #expect(fiveMinutes.last?.time == now)
+        let oneMinute = try RRDLatestValue.readRecent(path: path, dataSource: "value", oldest: now - 900, rows: 3,
+                                                      resolution: 60)
+        #expect(oneMinute.map(\.value) == [1, 1, 6] && oneMinute.last?.step == 60)
+        let noSuchArchive = try RRDLatestValue.read(path: path, dataSource: "value", oldest: now - 900,
+                                                    resolution: 600)
+        #expect(noSuchArchive?.value == 6 && noSuchArchive?.step == 60, "the finest AVERAGE archive")
+        // The profile's band for Monday 16:00 is ~:1.5 (warning), ~:2.5 (critical).
+        var c = CheckBaseline.Configuration()
+        c.profiles = ["/p"]
+        let learnedAtFiveMinutes = try BaselineSample.profile(BaselineSample.text(rrd: path))
+        guard case .result(let warning) = try CheckBaseline.evaluateRRD([learnedAtFiveMinutes], config: c, now: now)
+        else { return }
+        #expect(warning.status == .warning && warning.summary.hasPrefix("BASELINE WARNING - load1 is 2,"),
+                "\(warning.summary)")
+        let learnedAtOneMinute = try BaselineSample.profile(
+            BaselineSample.text(rrd: path).replacingOccurrences(of: "step 300", with: "step 60"))
+        guard case .result(let critical) = try CheckBaseline.evaluateRRD([learnedAtOneMinute], config: c, now: now)
+        else { return }
+        #expect(critical.status == .critical && critical.summary.hasPrefix("BASELINE CRITICAL - load1 is 6,"),
+                "\(critical.summary)")
+    }
+
     /// vigil-collector's service file (`<host>/<service>.rrd`): a data
     /// source per label, one named from a hash (`_` + 16 hex digits, the
     /// longest name), a 60 s step, labels missing from some records. Each
