@@ -2,9 +2,9 @@
 
 enum Detectors {
     /// Spikes/dips (runs of values beyond the warning band), a level shift
-    /// (recent median far from the baseline), a trend break (recent slope
-    /// far from the learned trend) and a disk-full forecast (trend reaches
-    /// the metric's maximum within a week).
+    /// (recent median far from the baseline), a trend break (the recent
+    /// window drifting at another rate than the learned trend) and a
+    /// disk-full forecast (trend reaches the metric's maximum within a week).
     static func recentAnomalies(series: TimeSeries, baseline: Baseline, direction: AlertDirection,
                                 maximum: Double?, now: Int64, configuration c: LearnerConfiguration,
                                 workspace w: inout LearnerWorkspace) -> [Anomaly]
@@ -49,6 +49,11 @@ enum Detectors {
             }
         }
         close(endIndex)
+        if let breakAnomaly = trendBreak(series: series, baseline: baseline, direction: direction, from: startIndex,
+                                         to: endIndex, workspace: &w)
+        {
+            out.append(breakAnomaly)
+        }
         if n >= 12 {
             let shift = RobustStats.median(&w.a, count: n)
             if abs(shift) > 3 && (direction == .both || (direction == .high) == (shift > 0)) {
@@ -67,6 +72,50 @@ enum Detectors {
         }
         return out
     }
+
+    /// A trend break: the recent window's values drift (deseasonalised, as
+    /// residuals from the expected value) at a rate other than the learned
+    /// trend, by at least `trendBreakSigmas` σ over the window — a disk
+    /// that starts filling, a leak, traffic draining away. The drift is
+    /// measured robustly between the medians of the window's first and
+    /// last thirds (by time); the middle third's median must lie near
+    /// their midpoint, so that a ramp counts and a step (a level shift,
+    /// reported as such) does not.
+    static func trendBreak(series: TimeSeries, baseline: Baseline, direction: AlertDirection, from start: Int,
+                           to end: Int, workspace w: inout LearnerWorkspace) -> Anomaly?
+    {
+        let length = end - start
+        guard length >= 36, baseline.sigma > 0 else { return nil }
+        // The median residual (in σ) of third k, nil when it has few values.
+        func third(_ k: Int) -> Double? {
+            var n = 0
+            for i in (start + k * length / 3)..<(start + (k + 1) * length / 3) {
+                let v = series.values[i]
+                if v.isNaN { continue }
+                w.b[n] = (v - baseline.expected(at: series.time(at: i))) / baseline.sigma
+                n += 1
+            }
+            return n >= 12 ? RobustStats.median(&w.b, count: n) : nil
+        }
+        guard let first = third(0), let last = third(2) else { return nil }
+        let drift = last - first
+        // The thirds' centres are two thirds of the window apart.
+        let days = Double(series.step) * Double(length) * 2 / 3 / 86_400
+        let learned = baseline.trendPerDay * days / baseline.sigma
+        let change = drift - learned
+        guard abs(change) >= trendBreakSigmas, direction == .both || (direction == .high) == (change > 0) else {
+            return nil
+        }
+        // A straight line, within 1 σ or a quarter of the drift: a step
+        // leaves the middle third at one end, half the drift off.
+        guard let middle = third(1), abs(middle - (first + last) / 2) <= max(abs(drift) / 4, 1) else { return nil }
+        let slope = drift * baseline.sigma / days
+        return Anomaly(kind: .trendBreak, start: series.time(at: start), end: series.time(at: end), score: abs(change),
+                       detail: "drifting \(fmt(slope)) a day (learned \(fmt(baseline.trendPerDay))), \(fmt(change))σ over the window")
+    }
+
+    /// The smallest trend break reported, in σ over the recent window.
+    static let trendBreakSigmas = 3.0
 
     static func fmt(_ v: Double) -> String {
         let r = (v * 10).rounded() / 10

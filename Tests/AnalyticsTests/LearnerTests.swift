@@ -481,6 +481,40 @@ import Testing
         #expect(Synthetic.analyze(Synthetic.flat(days: 14)).anomalies.isEmpty)
     }
 
+    /// The last day drifting away at a rate the history never had is a
+    /// trend break; a steady trend, a flat history and a step are not.
+    @Test func trendBreakIsReported() throws {
+        let n = 14 * Synthetic.perDay
+        let day = n - Synthetic.perDay
+        var noise = Synthetic.Noise(seed: 21)
+        // Flat at 100 ± 2, then a ramp to 160 over the last day (a leak).
+        let ramp = Synthetic.series(days: 14) { i, _ in
+            100 + (i >= day ? 60 * Double(i - day) / Double(Synthetic.perDay) : 0) + 2 * noise.gaussian()
+        }
+        let leak = try #require(Synthetic.analyze(ramp).anomalies.first { $0.kind == .trendBreak })
+        #expect(leak.start == ramp.time(at: day) && leak.score >= 3 && leak.detail.hasPrefix("drifting 6"),
+                "\(leak)")
+        // Only the rising side matters for a latency: a falling ramp is fine.
+        var fallingNoise = Synthetic.Noise(seed: 22)
+        let falling = Synthetic.series(days: 14) { i, _ in
+            100 - (i >= day ? 60 * Double(i - day) / Double(Synthetic.perDay) : 0) + 2 * fallingNoise.gaussian()
+        }
+        #expect(Synthetic.analyze(falling).anomalies.contains { $0.kind == .trendBreak })
+        #expect(!Synthetic.analyze(falling, direction: .high).anomalies.contains { $0.kind == .trendBreak })
+        // The same growth every day is the learned trend, not a break.
+        var steadyNoise = Synthetic.Noise(seed: 23)
+        let steady = Synthetic.series(days: 14) { i, _ in
+            10 + 5 * Double(i) / Double(Synthetic.perDay) + 0.1 * steadyNoise.gaussian()
+        }
+        #expect(!Synthetic.analyze(steady).anomalies.contains { $0.kind == .trendBreak })
+        // A step (at a third, or late in the day) is not a ramp.
+        for at in [day + Synthetic.perDay / 3, day + 5 * Synthetic.perDay / 6] {
+            var stepNoise = Synthetic.Noise(seed: 24)
+            let step = Synthetic.series(days: 14) { i, _ in (i >= at ? 140 : 100) + 2 * stepNoise.gaussian() }
+            #expect(!Synthetic.analyze(step).anomalies.contains { $0.kind == .trendBreak }, "step at \(at - day)")
+        }
+    }
+
     @Test func diskFullForecastNeedsTheMaximum() throws {
         var noise = Synthetic.Noise(seed: 10)
         // Used space growing 5 GB a day towards a 100 GB disk, at 80 GB now.
