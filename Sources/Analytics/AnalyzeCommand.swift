@@ -215,7 +215,8 @@ struct Worker {
         logger.debug("read \(file.path): \(fetched.rowCount) rows of \(fetched.step) s")
         var metrics = file.metrics
         if file.layout == .plain {
-            let limits = (try? RRDFile.info(path: file.path))?.dataSources ?? []
+            // The header alone (not `rrd_info_r`, which maps the whole file again).
+            let limits = (try? RRDFile.dataSources(path: file.path)) ?? []
             metrics = fetched.dsNames.map { name in
                 let ds = limits.first { $0.name == name }
                 return SourceMetric(id: MetricID(host: file.host, service: file.service, label: name), dataSource: name,

@@ -8,6 +8,13 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
+// The on-disk header structs (stat_head_t, ds_def_t) for
+// RRDFile.dataSources, which reads a file's data-source limits with one
+// pread instead of rrd_info_r. rrd_format.h refuses to be included
+// without this macro; defined after rrd.h, it declares nothing else.
+#define RRD_EXPORT_DEPRECATED
+#include <rrd_format.h>
+
 // syncfs(2): glibc declares it only under _GNU_SOURCE. Used to make RRD
 // writes durable (one call per spool file instead of an fsync per RRD).
 extern int syncfs(int fd);
