@@ -158,16 +158,14 @@ public enum AnalyzeCommand {
     /// back to a cold start), so that check_baseline never judges with a
     /// stale band. Only files ending in `.profile` are touched.
     static func removeStaleProfiles(in dir: String, keep: Set<String>, messages: inout [String]) {
-        guard let walker = FileManager.default.enumerator(atPath: dir) else { return }
         var emptied: [String] = []
-        while let relative = walker.nextObject() as? String {
-            let path = dir + "/" + relative
-            if relative.hasSuffix(ProfileStore.fileSuffix) && !keep.contains(path) {
-                do { try FileManager.default.removeItem(atPath: path) } catch {
-                    messages.append("cannot remove stale profile \(path): \(error)")
-                }
-                emptied.append(parentDirectory(path))
+        forEachEntry(below: dir) { path, name in
+            guard name.hasSuffix(ProfileStore.fileSuffix) && !keep.contains(path) else { return true }
+            do { try FileManager.default.removeItem(atPath: path) } catch {
+                messages.append("cannot remove stale profile \(path): \(error)")
             }
+            emptied.append(parentDirectory(path))
+            return false
         }
         // Then the directories that became empty, deepest first, up to `dir`.
         var candidates = Set(emptied)
@@ -177,6 +175,29 @@ public enum AnalyzeCommand {
             try? FileManager.default.removeItem(atPath: d)
             candidates.insert(parentDirectory(d))
         }
+    }
+}
+
+/// Calls `body(path, name)` for every entry below `dir` (hidden ones too),
+/// depth first, and descends into the directories among them (not into
+/// links) for which it returns true. A `readdir` walk that takes the type
+/// from the entry: FileManager's enumerator `stat`s each entry, and the
+/// profile tree has a directory and a file per metric.
+func forEachEntry(below dir: String, _ body: (String, String) -> Bool) {
+    guard let d = opendir(dir) else { return }
+    defer { closedir(d) }
+    while let entry = readdir(d) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if name == "." || name == ".." { continue }
+        let path = dir + "/" + name
+        var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
+        if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+            var st = stat()
+            isDirectory = lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        }
+        if body(path, name) && isDirectory { forEachEntry(below: path, body) }
     }
 }
 

@@ -192,3 +192,28 @@ struct AnalyzeCommandTests {
         #expect(try String(contentsOfFile: out.file("vigil.cfg"), encoding: .utf8) == "previous\n")
     }
 }
+
+/// The `readdir` walk behind the removal of stale profiles finds what
+/// FileManager's enumerator finds (hidden entries too, not through links).
+@Suite struct EntryWalkTests {
+    @Test func sameEntriesAsFileManager() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let fm = FileManager.default
+        for sub in ["a/b/c", "a/.hidden", "d", "e%20f/@host"] {
+            try fm.createDirectory(atPath: dir.file(sub), withIntermediateDirectories: true)
+        }
+        for file in ["a/b/c/x.profile", "a/.hidden/.y.profile", "d/z.txt", "e%20f/@host/w.profile", "top.profile"] {
+            #expect(fm.createFile(atPath: dir.file(file), contents: Data("1".utf8)))
+        }
+        try fm.createSymbolicLink(atPath: dir.file("link"), withDestinationPath: dir.file("a"))
+        var walked: [String] = []
+        forEachEntry(below: dir.path) { path, name in
+            #expect(path.hasSuffix("/" + name))
+            walked.append(String(path.dropFirst(dir.path.count + 1)))
+            return true
+        }
+        let enumerated = try #require(fm.enumerator(atPath: dir.path)).compactMap { $0 as? String }
+        #expect(walked.sorted() == enumerated.sorted())
+        #expect(walked.contains("a/.hidden/.y.profile") && !walked.contains("link/b"))
+    }
+}
