@@ -254,3 +254,33 @@ struct NagiosExampleTests {
         #expect(vars["web01/Processes"]?["_VIGIL_PROCS_WARN"] == "~:250")
     }
 }
+
+/// `NagiosConfigWriter.appendLine` against the line as it was built before
+/// (one string per piece), including directives whose pieces join into one
+/// character (a combining mark after the prefix).
+struct NagiosLineTests {
+    static func referenceLine(_ directive: String, _ value: String) -> String {
+        let pad = max(1, 32 - directive.count)
+        return "    " + directive + String(repeating: " ", count: pad) + NagiosConfigWriter.escape(value) + "\n"
+    }
+
+    @Test func appendedLinesMatchTheReference() {
+        let prefixes = ["", "_VIGIL_LOAD1_", "_VIGIL_A_VERY_LONG_KEY_THAT_GOES_PAST_THE_COLUMN_", "_VIGIL_É_", "e"]
+        let names = ["WARN", "CRIT_MAX", "PROFILE", "\u{301}X", "Ü", "", "_VIGIL_PROFILES", "name"]
+        let values = ["1:9", "~:2.5", "a;b\nc", "/var/lib/vigil/profiles/web01/load/load1.profile", "x\u{37E}y", ""]
+        for prefix in prefixes {
+            for name in names {
+                for value in values {
+                    var out = "# head\n"
+                    NagiosConfigWriter.appendLine(&out, prefix: prefix, prefixCount: prefix.count, name, value)
+                    #expect(out == "# head\n" + Self.referenceLine(prefix + name, value), "\(prefix)|\(name)|\(value)")
+                    if prefix.isEmpty {
+                        var plain = ""
+                        NagiosConfigWriter.appendLine(&plain, name, value)
+                        #expect(plain == Self.referenceLine(name, value))
+                    }
+                }
+            }
+        }
+    }
+}
