@@ -149,16 +149,20 @@ public enum RobustStats {
         let (low, high) = pivots(b, count: n, k, k2, sample: t)
         var below = 0
         var above = 0
-        var m = 0
         // Without data-dependent branches (the comparisons become flags).
+        // The write position is the count of values neither below nor
+        // above so far: two counters instead of three. A NaN is neither, so
+        // it lands in the window, which is checked for one afterwards (the
+        // window is short; a NaN anywhere sends the caller back to `select`
+        // as the three counters did).
         for i in 0..<n {
             let x = b[i]
-            t[m] = x
-            m &+= Int(unsafeBitCast(x >= low, to: UInt8.self) & unsafeBitCast(x <= high, to: UInt8.self))
+            t[i &- below &- above] = x
             below &+= Int(unsafeBitCast(x < low, to: UInt8.self))
             above &+= Int(unsafeBitCast(x > high, to: UInt8.self))
         }
-        guard below + m + above == n, below <= k, k2 < below + m else { return nil }
+        let m = n - below - above
+        guard below <= k, k2 < below + m, !hasNaN(t, m) else { return nil }
         return finish(t, count: m, k - below, withNext: withNext)
     }
 
@@ -177,32 +181,38 @@ public enum RobustStats {
         let (lowB, highB) = pivots(b, count: n, kB, kB2, sample: u)
         var below = 0
         var above = 0
-        var m = 0
         var belowB = 0
         var aboveB = 0
-        var mB = 0
+        // Write positions and NaNs as in `windowed`.
         for i in 0..<n {
             let x = b[i]
-            t[m] = x
-            u[mB] = x
-            m &+= Int(unsafeBitCast(x >= low, to: UInt8.self) & unsafeBitCast(x <= high, to: UInt8.self))
+            t[i &- below &- above] = x
+            u[i &- belowB &- aboveB] = x
             below &+= Int(unsafeBitCast(x < low, to: UInt8.self))
             above &+= Int(unsafeBitCast(x > high, to: UInt8.self))
-            mB &+= Int(unsafeBitCast(x >= lowB, to: UInt8.self) & unsafeBitCast(x <= highB, to: UInt8.self))
             belowB &+= Int(unsafeBitCast(x < lowB, to: UInt8.self))
             aboveB &+= Int(unsafeBitCast(x > highB, to: UInt8.self))
         }
-        guard below + m + above == n, below <= k, k2 < below + m,
-              belowB + mB + aboveB == n, belowB <= kB, kB2 < belowB + mB
+        let m = n - below - above
+        let mB = n - belowB - aboveB
+        guard below <= k, k2 < below + m, belowB <= kB, kB2 < belowB + mB, !hasNaN(t, m), !hasNaN(u, mB)
         else { return nil }
         return (finish(t, count: m, k - below, withNext: withNext),
                 finish(u, count: mB, kB - belowB, withNext: withNextB))
     }
 
+    /// Whether `t[0..<m]` holds a NaN.
+    @inline(__always)
+    private static func hasNaN(_ t: UnsafeMutableBufferPointer<Double>, _ m: Int) -> Bool {
+        var nan = false
+        for i in 0..<m { nan = nan || t[i].isNaN }
+        return nan
+    }
+
     /// `windowed`'s pivots for ranks `k`…`k2` of `b[0..<n]`: order
     /// statistics of an evenly spaced sample copied into `t`.
     @inline(__always)
-    private static func pivots(_ b: UnsafeMutableBufferPointer<Double>, count n: Int, _ k: Int, _ k2: Int,
+    static func pivots(_ b: UnsafeMutableBufferPointer<Double>, count n: Int, _ k: Int, _ k2: Int,
                                sample t: UnsafeMutableBufferPointer<Double>) -> (Double, Double)
     {
         // Sample of about n^(2/3) values, one in the middle of each stride.
@@ -232,7 +242,7 @@ public enum RobustStats {
     /// The order statistic of rank `r` of the gathered window `t[0..<m]`
     /// and (when `withNext`) the next one.
     @inline(__always)
-    private static func finish(_ t: UnsafeMutableBufferPointer<Double>, count m: Int, _ r: Int, withNext: Bool)
+    static func finish(_ t: UnsafeMutableBufferPointer<Double>, count m: Int, _ r: Int, withNext: Bool)
         -> (Double, Double)
     {
         select(t, r, 0, m - 1)

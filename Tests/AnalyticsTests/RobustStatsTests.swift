@@ -163,6 +163,96 @@ import Glibc
         }
     }
 
+    /// The sampled selection's gathering pass as it was (three counters,
+    /// NaNs counted out), the reference for `windowed`'s two-counter pass.
+    static func referenceOrderStatistics(_ values: [Double], _ k: Int, withNext: Bool) -> (Double, Double) {
+        var b = values
+        let n = b.count
+        var t = [Double](repeating: 0, count: n)
+        return b.withUnsafeMutableBufferPointer { b in
+            t.withUnsafeMutableBufferPointer { t in
+                let k2 = withNext ? k + 1 : k
+                let (low, high) = RobustStats.pivots(b, count: n, k, k2, sample: t)
+                var below = 0
+                var above = 0
+                var m = 0
+                for i in 0..<n {
+                    let x = b[i]
+                    t[m] = x
+                    m += x >= low && x <= high ? 1 : 0
+                    below += x < low ? 1 : 0
+                    above += x > high ? 1 : 0
+                }
+                if below + m + above == n, below <= k, k2 < below + m {
+                    return RobustStats.finish(t, count: m, k - below, withNext: withNext)
+                }
+                RobustStats.select(b, k, 0, n - 1)
+                let a = b[k]
+                guard withNext else { return (a, a) }
+                var next = Double.infinity
+                for i in (k + 1)..<n { next = min(next, b[i]) }
+                return (a, next)
+            }
+        }
+    }
+
+    /// `orderStatistics` (two-counter gathering, NaN found in the window)
+    /// bit for bit against the three-counter pass, with NaNs, signed zeros
+    /// and ties; and the one-pass pair against it.
+    @Test(arguments: ["trend", "noise", "zeros", "nan", "nans", "steps", "outliers"])
+    func windowedMatchesThreeCounterPass(shape: String) {
+        var noise = Synthetic.Noise(seed: 23)
+        for n in [1024, 3000, 16_128] {
+            let values: [Double] = (0..<n).map { i in
+                switch shape {
+                case "trend": return Double(i) * 0.25
+                case "zeros": return noise.uniform() < 0.5 ? 0.0 : (noise.uniform() < 0.5 ? -0.0 : noise.gaussian())
+                case "nan": return i == n / 2 + 1 ? .nan : noise.gaussian()
+                case "nans": return i % 50 == 3 ? .nan : noise.gaussian()
+                case "steps": return Double(i / 700)
+                case "outliers": return i % 97 == 0 ? 1e6 : noise.uniform()
+                default: return noise.gaussian()
+                }
+            }
+            for q in [0.0, 0.01, 0.3, 0.5, 0.99, 1.0] {
+                let k = Int(q * Double(n - 1))
+                for withNext in [false, true] where !(withNext && k + 1 >= n) {
+                    let expected = Self.referenceOrderStatistics(values, k, withNext: withNext)
+                    var b = values
+                    var s = [Double](repeating: 0, count: n)
+                    let got = b.withUnsafeMutableBufferPointer { b in
+                        s.withUnsafeMutableBufferPointer { s in
+                            RobustStats.orderStatistics(b, count: n, k, withNext: withNext, scratch: s)
+                        }
+                    }
+                    #expect(got.0.bitPattern == expected.0.bitPattern, "\(shape) \(n) \(q)")
+                    #expect(got.1.bitPattern == expected.1.bitPattern, "\(shape) \(n) \(q) next")
+                }
+            }
+            // The pair: 1 % and 99 %, as `quantiles` asks them.
+            let kh = Int(0.99 * Double(n - 1))
+            let kl = Int(0.01 * Double(n - 1))
+            var b = values
+            var t = [Double](repeating: 0, count: n)
+            var u = [Double](repeating: 0, count: n)
+            let pair = b.withUnsafeMutableBufferPointer { b in
+                t.withUnsafeMutableBufferPointer { t in
+                    u.withUnsafeMutableBufferPointer { u in
+                        RobustStats.windowedPair(b, count: n, kh, withNext: true, kl, withNext: true, scratch: t, u)
+                    }
+                }
+            }
+            if let pair {
+                let h = Self.referenceOrderStatistics(values, kh, withNext: true)
+                let l = Self.referenceOrderStatistics(values, kl, withNext: true)
+                #expect(pair.0.0.bitPattern == h.0.bitPattern && pair.0.1.bitPattern == h.1.bitPattern, "\(shape) \(n)")
+                #expect(pair.1.0.bitPattern == l.0.bitPattern && pair.1.1.bitPattern == l.1.bitPattern, "\(shape) \(n)")
+            }
+            // A NaN anywhere sends both selections back to `select`.
+            if values.contains(where: { $0.isNaN }) { #expect(pair.map { _ in false } ?? true, "\(shape) \(n)") }
+        }
+    }
+
     /// The counting comparison of the seasonal spreads decides exactly what
     /// the MAD compared with the threshold decides, also at the threshold
     /// itself and between the two middle order statistics.
