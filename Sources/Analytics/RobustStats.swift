@@ -419,11 +419,17 @@ public enum RobustStats {
         if buffer.count < range.count { buffer.append(contentsOf: repeatElement(0, count: range.count - buffer.count)) }
         return values.withUnsafeBufferPointer { v in
             buffer.withUnsafeMutableBufferPointer { b in
+                guard let src = v.baseAddress, let dst = b.baseAddress else { return 0 }
+                // Pointers and `x == x` (false only for NaN): `isNaN` became
+                // two integer tests and branches per value, plus bounds checks.
+                var p = src + max(0, range.lowerBound)
+                let end = src + min(v.count, range.upperBound)
                 var n = 0
-                for i in range {
-                    let x = v[i]
-                    b[n] = x
-                    n &+= x.isNaN ? 0 : 1
+                while p < end {
+                    let x = p.pointee
+                    dst[n] = x
+                    n &+= Int(unsafeBitCast(x == x, to: UInt8.self))
+                    p += 1
                 }
                 return n
             }

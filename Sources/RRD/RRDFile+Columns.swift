@@ -31,7 +31,10 @@ extension RRDFile {
             columns.reserveCapacity(n)
             for k in 0..<n {
                 columns.append([Double](unsafeUninitializedCapacity: rows) { buffer, count in
-                    if let data = f.data {
+                    if let data = f.data, n == 1, let out = buffer.baseAddress {
+                        // One data source: the rows are the column (a memcpy).
+                        out.update(from: data, count: rows)
+                    } else if let data = f.data {
                         for r in 0..<rows { buffer[r] = data[r * n + k] }
                     } else {
                         for r in 0..<rows { buffer[r] = .nan }

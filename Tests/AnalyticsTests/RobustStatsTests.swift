@@ -89,6 +89,22 @@ import Glibc
         #expect(Array(buffer.prefix(3)) == [1, 3, 5])
     }
 
+    /// The pointer loop gathers what `isNaN` filtering gives, bit for bit
+    /// (NaN payloads, signed zeros, infinities; sub-ranges).
+    @Test func gatherMatchesFilter() {
+        let specials: [Double] = [.nan, -.nan, .signalingNaN, -0.0, 0, .infinity, -.infinity,
+                                  Double(bitPattern: 0x7FF8_0000_0000_0001), .leastNonzeroMagnitude]
+        var values: [Double] = []
+        for i in 0..<1_000 { values.append(i % 7 == 0 ? specials[i % specials.count] : Double(i % 13) - 6) }
+        var buffer: [Double] = []
+        for range in [0..<1_000, 3..<4, 17..<530, 999..<1_000, 5..<5] {
+            let n = RobustStats.gather(values, range, into: &buffer)
+            let expected = values[range].filter { !$0.isNaN }
+            #expect(n == expected.count)
+            #expect(buffer.prefix(n).map(\.bitPattern) == expected.map(\.bitPattern))
+        }
+    }
+
     /// Long buffers take the sampled path: exact on shapes a time series
     /// has (sorted like a trend, a repeating cycle, constant runs, one
     /// outlier block) and with several quantiles asked from one buffer.

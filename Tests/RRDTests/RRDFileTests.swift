@@ -88,6 +88,17 @@ let t0 = 1_700_000_040 // a multiple of 60
         #expect(cols.columns[0][last] == 5)
     }
 
+    /// One data source: the column is librrd's buffer copied whole.
+    @Test func fetchColumnsOfOneDataSource() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let path = try makeGauge(dir)
+        try RRDFile.update(path: path, values: (0..<6).map { "\(t0 + 60 * $0):\($0 == 2 ? "U" : "\(-$0)")" })
+        let rows = try RRDFile.fetch(path: path, start: t0 - 60, end: t0 + 300)
+        let cols = try RRDFile.fetchColumns(path: path, start: t0 - 60, end: t0 + 300)
+        #expect(cols.columns.count == 1)
+        #expect(cols.columns[0].map(\.bitPattern) == rows.rows.map { $0[0].bitPattern })
+    }
+
     @Test func unknownValueIsNaN() throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         let path = try makeGauge(dir)
