@@ -62,13 +62,12 @@ public struct Baseline: Sendable, Hashable {
         // The part of the series before `now`, within the history window.
         let endIndex = min(values.count, max(0, Int((now - series.start + series.step - 1) / series.step)))
         let windowSteps = Int(max(1, c.historyWindowSeconds / series.step))
-        var first = -1
-        var last = -1
-        for i in max(0, endIndex - windowSteps)..<endIndex where !values[i].isNaN {
-            if first < 0 { first = i }
-            last = i
-        }
-        guard first >= 0 else { return .coldStart(reason: "no data", historySeconds: 0) }
+        // The first and last present values: searched from each end (one
+        // pass keeping both was a chain of selects through every value).
+        let lowest = max(0, endIndex - windowSteps)
+        guard let first = values[lowest..<endIndex].firstIndex(where: { !$0.isNaN }),
+              let last = values[first..<endIndex].lastIndex(where: { !$0.isNaN })
+        else { return .coldStart(reason: "no data", historySeconds: 0) }
         let seconds = Int64(last - first + 1) * series.step
         let span = last - first + 1
         w.reserve(endIndex - first)

@@ -21,6 +21,23 @@ import Testing
         #expect(Synthetic.analyze(s).outcome == .coldStart(reason: "no data"))
     }
 
+    /// The history runs from the first to the last present value (found
+    /// from each end), whatever is missing around and between them.
+    @Test(arguments: [(0, 0), (1, 0), (0, 1), (97, 41), (2_000, 3)])
+    func historySpansThePresentValues(missingFront: Int, missingBack: Int) {
+        var s = Synthetic.flat(days: 14, sigma: 2)
+        for i in 0..<missingFront { s.values[i] = .nan }
+        for i in (s.values.count - missingBack)..<s.values.count { s.values[i] = .nan }
+        for i in stride(from: 3_000, to: 3_500, by: 3) { s.values[i] = .nan }
+        var first = -1
+        var last = -1
+        for i in s.values.indices where !s.values[i].isNaN {
+            if first < 0 { first = i }
+            last = i
+        }
+        #expect(Synthetic.analyze(s).historySeconds == Int64(last - first + 1) * s.step)
+    }
+
     @Test func flatNoiseGetsABandAroundTheLevel() throws {
         let s = Synthetic.flat(days: 14, sigma: 2)
         let a = Synthetic.analyze(s)
