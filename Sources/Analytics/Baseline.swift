@@ -153,7 +153,7 @@ public struct Baseline: Sendable, Hashable {
                             for i in max(first, endIndex - levelSteps)..<endIndex {
                                 let x = v[i]
                                 scratch[n] = x - o[Int(bk[i - first])]
-                                n &+= x.isNaN ? 0 : 1
+                                n &+= RobustStats.present(x)
                             }
                             level = n > 0 ? RobustStats.quantile(scratch, count: n, 0.5) : dayLevel[blocks.count - 1]
                         }
@@ -168,7 +168,8 @@ public struct Baseline: Sendable, Hashable {
                             if ref.isNaN { ref = dayLevel[k] }
                             for i in blocks[k] {
                                 let x = v[i]
-                                out[m] = x.isNaN || ref.isNaN ? .nan : x - ref - o[Int(bk[i - first])]
+                                let r = x - ref - o[Int(bk[i - first])]
+                                out[m] = x == x && ref == ref ? r : .nan
                                 m += 1
                             }
                         }
@@ -276,7 +277,7 @@ public struct Baseline: Sendable, Hashable {
             for i in blocks[k] {
                 let x = v[i]
                 scratch[n] = x - o[Int(bk[i - first])]
-                n &+= x.isNaN ? 0 : 1
+                n &+= RobustStats.present(x)
             }
             if n > 0 { levels[k] = RobustStats.shortQuantile(scratch, count: n, 0.5, scratch: spare) }
         }

@@ -412,6 +412,11 @@ public enum RobustStats {
         return quantile(b, count: count, 0.5, scratch: scratch)
     }
 
+    /// 1 for a value, 0 for NaN: `x == x` is one compare and a flag, where
+    /// `isNaN ? 0 : 1` was compiled as two integer tests of the bits.
+    @inline(__always)
+    static func present(_ x: Double) -> Int { Int(unsafeBitCast(x == x, to: UInt8.self)) }
+
     /// Copies the non-NaN values of `values[range]` into `buffer` (growing it
     /// only when too small) and returns how many were copied.
     @discardableResult
@@ -420,15 +425,15 @@ public enum RobustStats {
         return values.withUnsafeBufferPointer { v in
             buffer.withUnsafeMutableBufferPointer { b in
                 guard let src = v.baseAddress, let dst = b.baseAddress else { return 0 }
-                // Pointers and `x == x` (false only for NaN): `isNaN` became
-                // two integer tests and branches per value, plus bounds checks.
+                // Pointers and `present` (`isNaN` became two integer tests
+                // and branches per value here, plus bounds checks).
                 var p = src + max(0, range.lowerBound)
                 let end = src + min(v.count, range.upperBound)
                 var n = 0
                 while p < end {
                     let x = p.pointee
                     dst[n] = x
-                    n &+= Int(unsafeBitCast(x == x, to: UInt8.self))
+                    n &+= present(x)
                     p += 1
                 }
                 return n

@@ -72,7 +72,7 @@ enum Seasonality {
         for k in 0..<blocks.count where !dayMedian[k].isNaN {
             forEachBucketRun(bk, blocks[k], from: bucketsFrom) { b, run in
                 var n = 0
-                for i in run { n &+= v[i].isNaN ? 0 : 1 }
+                for i in run { n &+= RobustStats.present(v[i]) }
                 counts[b + 1] += n
             }
         }

@@ -89,6 +89,12 @@ import Glibc
         #expect(Array(buffer.prefix(3)) == [1, 3, 5])
     }
 
+    @Test func presentIsNotNaN() {
+        let values: [Double] = [.nan, -.nan, .signalingNaN, Double(bitPattern: 0xFFF0_0000_0000_0001), -0.0, 0,
+                                .infinity, -.infinity, .greatestFiniteMagnitude, .leastNonzeroMagnitude, -1]
+        for x in values { #expect(RobustStats.present(x) == (x.isNaN ? 0 : 1)) }
+    }
+
     /// The pointer loop gathers what `isNaN` filtering gives, bit for bit
     /// (NaN payloads, signed zeros, infinities; sub-ranges).
     @Test func gatherMatchesFilter() {
