@@ -68,12 +68,17 @@ enum Seasonality {
         // and copied with its own counter and write position in registers
         // instead of incrementing `counts[b]` / `fill[b]` in memory at every
         // value (a chain of dependent stores on the same slot).
+        // The runs are found once (a scan of every bucket) and listed for
+        // the two copying passes below, which visit the same days.
         var counts = [Int](repeating: 0, count: 169)
+        var runs: [BucketRun] = []
+        runs.reserveCapacity(blocks.count * 25)
         for k in 0..<blocks.count where !dayMedian[k].isNaN {
             forEachBucketRun(bk, blocks[k], from: bucketsFrom) { b, run in
                 var n = 0
                 for i in run { n &+= RobustStats.present(v[i]) }
                 counts[b + 1] += n
+                runs.append(BucketRun(bucket: b, day: k, run: run))
             }
         }
         for b in 0..<168 { counts[b + 1] += counts[b] }
@@ -85,20 +90,19 @@ enum Seasonality {
         // one busy hour of a sparse series would become its offset.
         var daysInBucket = [Int](repeating: 0, count: 168)
         var lastDay = [Int](repeating: -1, count: 168)
-        for k in 0..<blocks.count where !dayMedian[k].isNaN {
+        for r in runs {
+            let (b, k) = (r.bucket, r.day)
             let median = dayMedian[k]
-            forEachBucketRun(bk, blocks[k], from: bucketsFrom) { b, run in
-                var p = fill[b]
-                for i in run where !v[i].isNaN {
-                    g[p] = v[i] - median
-                    p += 1
-                }
-                if p > fill[b] && lastDay[b] != k {
-                    lastDay[b] = k
-                    daysInBucket[b] += 1
-                }
-                fill[b] = p
+            var p = fill[b]
+            for i in r.lower..<r.upper where !v[i].isNaN {
+                g[p] = v[i] - median
+                p += 1
             }
+            if p > fill[b] && lastDay[b] != k {
+                lastDay[b] = k
+                daysInBucket[b] += 1
+            }
+            fill[b] = p
         }
         // Hour of day: the seven buckets of one hour together.
         var daily = [Double](repeating: 0, count: 24)
@@ -138,17 +142,16 @@ enum Seasonality {
                 dayShift[k] = dayMedian[k] - RobustStats.median(&recent, count: recent.count)
             }
             var fill = counts
-            for k in 0..<blocks.count where !dayMedian[k].isNaN {
-                let median = dayMedian[k]
-                let shift = dayShift[k]
-                forEachBucketRun(bk, blocks[k], from: bucketsFrom) { b, run in
-                    var p = fill[b]
-                    for i in run where !v[i].isNaN {
-                        a[p] = v[i] - median + shift
-                        p += 1
-                    }
-                    fill[b] = p
+            for r in runs {
+                let b = r.bucket
+                let median = dayMedian[r.day]
+                let shift = dayShift[r.day]
+                var p = fill[b]
+                for i in r.lower..<r.upper where !v[i].isNaN {
+                    a[p] = v[i] - median + shift
+                    p += 1
                 }
+                fill[b] = p
             }
             for b in 0..<168 {
                 var n = 0
@@ -179,6 +182,21 @@ enum Seasonality {
             return Offsets(offsets: offsets, daily: true, weekly: false)
         }
         return flat
+    }
+
+    /// A maximal run of indices `lower..<upper` of day `day` in one bucket.
+    struct BucketRun {
+        let bucket: Int
+        let day: Int
+        let lower: Int
+        let upper: Int
+
+        init(bucket: Int, day: Int, run: Range<Int>) {
+            self.bucket = bucket
+            self.day = day
+            self.lower = run.lowerBound
+            self.upper = run.upperBound
+        }
     }
 
     /// Calls `body(bucket, run)` for each maximal run of indices of `range`
