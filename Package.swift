@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "CollectorTests", dependencies: [
             "Collector", "RRD", "RRDTesting", "vigil-collector", .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Fixtures"]),
-        .target(name: "Analytics", dependencies: ["NagiosPlugin", "RRD", "Collector", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Analytics", dependencies: ["NagiosPlugin", "CGlibcExtras", "RRD", "Collector", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "vigil-analytics", dependencies: [
             "Analytics", "NagiosPlugin", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

@@ -69,8 +69,11 @@ public enum AnalyzeCommand {
         guard !files.isEmpty else {
             throw AnalyzeError("no RRD file found below \(options.rrdDirectories.joined(separator: ", ")); nothing written")
         }
+        var lock: Int32 = -1
+        defer { if lock >= 0 { close(lock) } }
         if let dir = options.profileDirectory {
             do { try makeDirectories(dir) } catch { throw AnalyzeError("cannot create --profiles directory: \(error)") }
+            lock = try lockProfiles(dir)
         }
         let state = SharedState(fileCount: files.count, graphCapacity: options.reportDirectory == nil ? 0 : options.reportGraphs,
                                 progress: options.progress ? ProgressBar(total: files.count) : nil)
@@ -154,13 +157,41 @@ public enum AnalyzeCommand {
         return outcome
     }
 
+    /// One run at a time writes a profile directory (a cron run that
+    /// overlaps the previous one, or a run by hand): the profiles are
+    /// rewritten in place of their spares, and the sweep of stale ones
+    /// must not race with another run's writes. The lock (`flock` on
+    /// `DIR/.vigil-analytics.lock`) ends with the process.
+    static func lockProfiles(_ dir: String) throws(AnalyzeError) -> Int32 {
+        let path = dir + "/.vigil-analytics.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AnalyzeError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let e = errno
+            close(fd)
+            if e == EWOULDBLOCK {
+                throw AnalyzeError("another vigil-analytics analyze is writing \(dir) (it holds \(path)); nothing written")
+            }
+            throw AnalyzeError("cannot lock \(path): \(String(cString: strerror(e)))")
+        }
+        return fd
+    }
+
     /// Deletes profiles this run did not write (metrics that are gone or
     /// back to a cold start), so that check_baseline never judges with a
-    /// stale band. Only files ending in `.profile` are touched.
+    /// stale band. Only files ending in `.profile`, and their spares, are touched.
     static func removeStaleProfiles(in dir: String, keep: Set<String>, messages: inout [String]) {
         var emptied: [String] = []
+        let spareSuffix = ProfileStore.fileSuffix + AtomicReplace.spareSuffix
         forEachEntry(below: dir) { path, name in
-            guard name.hasSuffix(ProfileStore.fileSuffix) && !keep.contains(path) else { return true }
+            // A profile's spare (`.NAME.profile.spare`) goes with it.
+            var profile = path
+            if name.hasPrefix("."), name.hasSuffix(spareSuffix) {
+                profile = parentDirectory(path) + "/" + name.dropFirst().dropLast(AtomicReplace.spareSuffix.count)
+            } else if !name.hasSuffix(ProfileStore.fileSuffix) {
+                return true
+            }
+            guard !keep.contains(profile) else { return true }
             do { try FileManager.default.removeItem(atPath: path) } catch {
                 messages.append("cannot remove stale profile \(path): \(error)")
             }

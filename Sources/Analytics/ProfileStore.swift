@@ -179,9 +179,9 @@ public enum ProfileStore {
         guard let text = render(analysis, rrd: rrd, generated: generated) else { return nil }
         let path = path(for: analysis.id, in: directory)
         try makeDirectories(parentDirectory(path))
-        // Many small files: atomic (rename) but not fsync'ed one by one;
-        // after a crash the next run rewrites them.
-        try AtomicReplace.write(path: path, contents: text, durable: false)
+        // Many small files: atomic (swapped with a spare) but not fsync'ed
+        // one by one; after a crash the next run rewrites them.
+        try AtomicReplace.writeKeepingSpare(path: path, contents: text)
         return path
     }
 

@@ -143,6 +143,47 @@ struct AnalyzeCommandTests {
         #expect(!FileManager.default.fileExists(atPath: out.file("profiles/web01")))
     }
 
+    /// Two runs never write one profile directory at once (an overlapping
+    /// cron run): the second says so and writes nothing. Profiles keep a
+    /// spare from their second run on; a removed metric's goes with it.
+    @Test func oneRunAtATimePerProfileDirectory() throws {
+        let tree = try MixedTree(days: 8)
+        defer { tree.directory.remove() }
+        let out = try TemporaryDirectory("vigil-out")
+        defer { out.remove() }
+        var o = options(tree, out)
+        o.icinga2Config = nil
+        o.reportDirectory = nil
+        _ = try AnalyzeCommand.run(o, logger: Self.logger)
+        _ = try AnalyzeCommand.run(o, logger: Self.logger)
+        let rta = out.file("profiles/web01/PING/rta.profile")
+        #expect(FileManager.default.fileExists(atPath: AtomicReplace.sparePath(for: rta)))
+        let lock = open(out.file("profiles/.vigil-analytics.lock"), O_RDWR)
+        #expect(lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0)
+        let before = try String(contentsOfFile: o.nagiosConfig ?? "", encoding: .utf8)
+        try FileManager.default.removeItem(atPath: rta)
+        do {
+            _ = try AnalyzeCommand.run(o, logger: Self.logger)
+            Issue.record("ran while another run held the lock")
+        } catch {
+            #expect(error.description == "another vigil-analytics analyze is writing \(out.file("profiles")) "
+                + "(it holds \(out.file("profiles/.vigil-analytics.lock"))); nothing written")
+        }
+        #expect(!FileManager.default.fileExists(atPath: rta))
+        #expect(try String(contentsOfFile: o.nagiosConfig ?? "", encoding: .utf8) == before)
+        close(lock)
+        // Once the lock is released, the next run writes again; a metric
+        // that is gone loses its profile and its spare.
+        for f in ["PING.rrd", "PING.xml"] { try FileManager.default.removeItem(atPath: tree.directory.file("pnp/web01/" + f)) }
+        let again = try AnalyzeCommand.run(o, logger: Self.logger)
+        #expect(again.messages == [])
+        #expect(!FileManager.default.fileExists(atPath: AtomicReplace.sparePath(for: rta)))
+        #expect(!FileManager.default.fileExists(atPath: out.file("profiles/web01")))
+        let kept = out.file("profiles/db1/@host/rta.profile")
+        #expect(FileManager.default.fileExists(atPath: kept))
+        #expect(FileManager.default.fileExists(atPath: AtomicReplace.sparePath(for: kept)))
+    }
+
     /// Values still pending in rrdcached are invisible to librrd until the
     /// file is flushed: with `--daemon` the spike they hold is found.
     @Test func daemonFlushBeforeReading() throws {

@@ -4,6 +4,50 @@ import Testing
 @testable import Analytics
 
 struct AtomicReplaceTests {
+
+    /// Profiles are swapped with a spare instead of a new temporary file:
+    /// from the second write on, no file is created or deleted (the same
+    /// two inodes take turns), a reader that opened the old file reads it
+    /// whole, and the path always holds a complete text.
+    @Test func writeKeepingSpareSwapsTheSameTwoFiles() throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let path = dir.file("load1.profile")
+        let spare = AtomicReplace.sparePath(for: path)
+        #expect(spare == dir.file(".load1.profile.spare"))
+        func inode(_ p: String) -> UInt64? {
+            var st = stat()
+            return lstat(p, &st) == 0 ? UInt64(st.st_ino) : nil
+        }
+        try AtomicReplace.writeKeepingSpare(path: path, contents: "first\n")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "first\n")
+        #expect(inode(spare) == nil, "the first spare became the file")
+        try AtomicReplace.writeKeepingSpare(path: path, contents: "second\n")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "second\n")
+        #expect(try String(contentsOfFile: spare, encoding: .utf8) == "first\n")
+        let pair = Set([inode(path), inode(spare)].compactMap { $0 })
+        #expect(pair.count == 2)
+        // A reader holding the current file while it is replaced reads it
+        // whole (it is reused only by the write after that: a night later).
+        let reader = open(path, O_RDONLY)
+        defer { close(reader) }
+        try AtomicReplace.writeKeepingSpare(path: path, contents: "third\n")
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, 64) }
+        #expect(n == 7 && String(decoding: buffer[0..<7], as: UTF8.self) == "second\n")
+        for k in 4...7 {
+            try AtomicReplace.writeKeepingSpare(path: path, contents: String(repeating: "\(k)", count: 100 * k) + "\n")
+            #expect(Set([inode(path), inode(spare)].compactMap { $0 }) == pair, "write \(k)")
+            #expect(try String(contentsOfFile: path, encoding: .utf8).count == 100 * k + 1)
+        }
+        // Shorter than what the spare held: nothing of the old text is left.
+        for text in ["short\n", "tiny\n", ""] {
+            try AtomicReplace.writeKeepingSpare(path: path, contents: text)
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == [".load1.profile.spare", "load1.profile"])
+        var st = stat()
+        #expect(stat(path, &st) == 0 && st.st_mode & 0o777 == 0o644)
+    }
     static let userServices = """
     define host {
         use                   generic-host
