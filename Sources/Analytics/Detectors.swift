@@ -49,11 +49,9 @@ enum Detectors {
             }
         }
         close(endIndex)
-        if let breakAnomaly = trendBreak(series: series, baseline: baseline, direction: direction, from: startIndex,
-                                         to: endIndex, workspace: &w)
-        {
-            out.append(breakAnomaly)
-        }
+        let trendBreak = trendBreak(series: series, baseline: baseline, direction: direction, from: startIndex,
+                                    to: endIndex, workspace: &w)
+        if let trendBreak { out.append(trendBreak.anomaly) }
         if n >= 12 {
             let shift = RobustStats.median(&w.a, count: n)
             if abs(shift) > 3 && (direction == .both || (direction == .high) == (shift > 0)) {
@@ -61,13 +59,21 @@ enum Detectors {
                                    score: abs(shift), detail: "recent median moved \(fmt(shift))σ"))
             }
         }
-        if let max = maximum, baseline.trendPerDay > 0 {
-            // The level is the median of the level window: project it to now.
-            let current = baseline.level + baseline.trendPerDay * Double(c.levelWindowSeconds) / 2 / 86_400
-            let days = (max - current) / baseline.trendPerDay
-            if days >= 0 && days < 7 {
+        if let max = maximum {
+            // The level is the median of the level window: project it to
+            // now. After a trend break upward, the recent rate and level
+            // (a disk that started filling faster fills at that rate).
+            var rate = baseline.trendPerDay
+            var current = baseline.level + baseline.trendPerDay * Double(c.levelWindowSeconds) / 2 / 86_400
+            if let recent = trendBreak, recent.slope > rate {
+                rate = recent.slope
+                current = recent.current
+            }
+            let days = (max - current) / rate
+            if rate > 0 && days >= 0 && days < 7 {
                 out.append(Anomaly(kind: .forecastFull, start: now, end: now + Int64(days * 86_400),
-                                   score: 1 - days / 7, detail: "reaches \(fmt(max)) in \(fmt(days)) days"))
+                                   score: 1 - days / 7,
+                                   detail: "reaches \(fmt(max)) in \(fmt(days)) day\(fmt(days) == "1" ? "" : "s")"))
             }
         }
         return out
@@ -81,8 +87,13 @@ enum Detectors {
     /// last thirds (by time); the middle third's median must lie near
     /// their midpoint, so that a ramp counts and a step (a level shift,
     /// reported as such) does not.
+    ///
+    /// Returns the anomaly, the recent rate (per day) and the value it
+    /// projects to at the window's end (the last third's median carried
+    /// forward over half a third).
     static func trendBreak(series: TimeSeries, baseline: Baseline, direction: AlertDirection, from start: Int,
-                           to end: Int, workspace w: inout LearnerWorkspace) -> Anomaly?
+                           to end: Int, workspace w: inout LearnerWorkspace)
+        -> (anomaly: Anomaly, slope: Double, current: Double)?
     {
         let length = end - start
         guard length >= 36, baseline.sigma > 0 else { return nil }
@@ -110,8 +121,13 @@ enum Detectors {
         // leaves the middle third at one end, half the drift off.
         guard let middle = third(1), abs(middle - (first + last) / 2) <= max(abs(drift) / 4, 1) else { return nil }
         let slope = drift * baseline.sigma / days
-        return Anomaly(kind: .trendBreak, start: series.time(at: start), end: series.time(at: end), score: abs(change),
-                       detail: "drifting \(fmt(slope)) a day (learned \(fmt(baseline.trendPerDay))), \(fmt(change))σ over the window")
+        // The last third's median residual is relative to the expected
+        // value of its own times; without a cycle that is the level.
+        let current = baseline.level + last * baseline.sigma + slope * days / 4
+        let anomaly = Anomaly(kind: .trendBreak, start: series.time(at: start), end: series.time(at: end),
+                              score: abs(change),
+                              detail: "drifting \(fmt(slope)) a day (learned \(fmt(baseline.trendPerDay))), \(fmt(change))σ over the window")
+        return (anomaly, slope, current)
     }
 
     /// The smallest trend break reported, in σ over the recent window.

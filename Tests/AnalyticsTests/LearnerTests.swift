@@ -543,6 +543,20 @@ import Testing
         #expect(days > 2.5 && days < 4.5)
         let withoutMax = Synthetic.analyze(s, uom: "GB", direction: nil)
         #expect(!withoutMax.anomalies.contains { $0.kind == .forecastFull })
+        // 1 GB a day for 13 days, then 30 GB in the last one (a runaway
+        // log): 40 → 70 GB. The learned trend says a month; the recent rate
+        // says a day.
+        let day = 13 * Synthetic.perDay
+        var runawayNoise = Synthetic.Noise(seed: 11)
+        let runaway = Synthetic.series(days: 14) { i, _ in
+            let days = Double(i) / Double(Synthetic.perDay)
+            return 27 + days + (i >= day ? 29 * (days - 13) : 0) + 0.1 * runawayNoise.gaussian()
+        }
+        let fast = Synthetic.analyze(runaway, uom: "GB", direction: nil, minimum: 0, maximum: 100)
+        #expect(fast.anomalies.contains { $0.kind == .trendBreak })
+        let soon = try #require(fast.anomalies.first { $0.kind == .forecastFull })
+        let left = Double(soon.end - soon.start) / 86_400
+        #expect(left > 0.7 && left < 1.3, "\(soon)")
     }
 
     @Test func directionLimitsWhichSideAlerts() throws {
