@@ -225,14 +225,34 @@ public struct Baseline: Sendable, Hashable {
         let burst = c.burstChecks > 0 && m >= 4 * c.burstChecks
         let shift = c.shiftChecks > 1 && m >= 4 * c.shiftChecks
         let shiftSkip = Int((days * c.shiftIncidentsPerDay).rounded(.down))
+        // The band's own incidents (runs of `runLength` checks beyond the
+        // final warning limits: what Nagios notifies) are no more normal
+        // behaviour for the shift and burst checks than for the band: they
+        // are left out, with the checks around them that a burst window
+        // holding a part of one would count. Otherwise a single real
+        // incident set both limits to its size for the 8 weeks it stays in
+        // the history, and the two checks were blind for that long.
+        let skipIncidents = c.skipBandIncidents && c.runLength >= 1 && c.runLength <= 64
+        func maskIncidents() {
+            Excursions.maskIncidents(&w.b, count: m, runLength: c.runLength, upper: upper, lower: lower,
+                                     direction: direction, margin: max(c.burstChecks, c.shiftChecks))
+        }
         var burstMost: Int?
         var shiftLimits: (up: Double, down: Double)?
         if burst && shift && shiftSkip == 0 {
-            // Both in one pass (the usual case).
-            let both = Excursions.shiftAndBurst(w.b, count: m, checks: c.shiftChecks, window: c.burstChecks,
+            // Both in one pass (the usual case), which also sees whether
+            // there is an incident to leave out; only then a second one.
+            var both = Excursions.shiftAndBurst(w.b, count: m, checks: c.shiftChecks, window: c.burstChecks,
+                                                upper: upper, lower: lower, direction: direction,
+                                                incidentLength: skipIncidents ? c.runLength : 0)
+            if both.incident {
+                maskIncidents()
+                both = Excursions.shiftAndBurst(w.b, count: m, checks: c.shiftChecks, window: c.burstChecks,
                                                 upper: upper, lower: lower, direction: direction)
+            }
             (shiftLimits, burstMost) = (both.shift, both.burst)
         } else {
+            if skipIncidents && (burst || shift) { maskIncidents() }
             if burst {
                 burstMost = Excursions.burstMost(w.b, count: m, window: c.burstChecks, upper: upper, lower: lower,
                                                  direction: direction)

@@ -31,10 +31,12 @@ extension Excursions {
     /// `shiftLimits(skip: 0)` and `burstMost` in one pass: the shift's
     /// running sum is a chain of two dependent additions per row, which
     /// leaves the CPU time to judge the row for the burst count alongside.
-    /// The same values as the two calls.
+    /// The same values as the two calls. With `incidentLength` (1…64),
+    /// `incident` says whether that many residuals in a row were beyond a
+    /// limit (a band incident, `maskIncidents`): the verdicts are at hand.
     static func shiftAndBurst(_ r: [Double], count: Int, checks k: Int, window: Int, upper: Double,
-                              lower: Double, direction: AlertDirection)
-        -> (shift: (up: Double, down: Double), burst: Int)
+                              lower: Double, direction: AlertDirection, incidentLength: Int = 0)
+        -> (shift: (up: Double, down: Double), burst: Int, incident: Bool)
     {
         let count = min(count, r.count)
         let k = max(1, k)
@@ -48,6 +50,11 @@ extension Excursions {
             var bits: UInt64 = 0
             var inside = 0
             var most = 0
+            // The last `incidentLength` verdicts all set (ignored for 0:
+            // an empty mask always matches). Accumulated without a branch.
+            let run: UInt64 = incidentLength >= 1 && incidentLength <= 64
+                ? ~0 >> UInt64(64 - incidentLength) : 0
+            var incident: UInt8 = 0
             for i in 0..<count {
                 let x = r[i]
                 if window.advance(r, i) {
@@ -60,11 +67,12 @@ extension Excursions {
                 bits = bits << 1 | outside
                 inside += Int(truncatingIfNeeded: outside) - leaving
                 most = max(most, inside)
+                incident |= unsafeBitCast(bits & run == run, to: UInt8.self)
             }
             let divisor = Double(k)
             let up = highest / divisor
             let down = -(lowest / divisor)
-            return ((up > 0 ? up : 0, down > 0 ? down : 0), most)
+            return ((up > 0 ? up : 0, down > 0 ? down : 0), most, run != 0 && incident != 0)
         }
     }
 
@@ -98,6 +106,45 @@ extension Excursions {
         // (The shift sums formed alongside are not used.)
         shiftAndBurst(r, count: count, checks: 1, window: window, upper: upper, lower: lower,
                       direction: direction).burst
+    }
+}
+
+extension Excursions {
+    /// Sets to NaN (missing, which the shift and burst passes skip) every
+    /// residual of `r[0..<count]` in a run of at least `runLength` beyond
+    /// `upper` above or `lower` below zero (either side that `direction`
+    /// watches, as the band's replay counts them) and the `margin`
+    /// residuals before and after each such run. Returns the number of runs.
+    /// One pass: a run is seen when its `runLength`-th residual is, and the
+    /// residuals before it are masked then (they were already read).
+    @discardableResult
+    static func maskIncidents(_ r: inout [Double], count: Int, runLength: Int, upper: Double, lower: Double,
+                              direction: AlertDirection, margin: Int) -> Int
+    {
+        let count = min(count, r.count)
+        let length = max(1, runLength)
+        let high = direction != .low ? upper : .infinity
+        let low = direction != .high ? -lower : -.infinity
+        var incidents = 0
+        r.withUnsafeMutableBufferPointer { r in
+            var run = 0
+            // Residuals before this index are masked while it is ahead.
+            var maskUntil = 0
+            for i in 0..<count {
+                let x = r[i]
+                // (NaN is neither.)
+                run = x > high || x < low ? run + 1 : 0
+                if run >= length {
+                    if run == length {
+                        incidents += 1
+                        for j in max(0, i + 1 - length - margin)..<i { r[j] = .nan }
+                    }
+                    maskUntil = i + 1 + margin
+                }
+                if i < maskUntil { r[i] = .nan }
+            }
+        }
+        return incidents
     }
 }
 

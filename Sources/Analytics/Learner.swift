@@ -76,6 +76,9 @@ public struct LearnerConfiguration: Sendable, Hashable {
     public var burstChecks = SpikeLatch.defaultBurstChecks
     /// …and at least this many.
     public var burstMinimum = 2
+    /// The shift and burst limits leave out the history's band incidents
+    /// (`Excursions.maskIncidents`).
+    public var skipBandIncidents = true
     /// The recent window inspected for anomalies (seconds).
     public var recentWindowSeconds: Int64 = 86_400
 

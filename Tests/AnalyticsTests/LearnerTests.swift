@@ -351,6 +351,64 @@ import Testing
         }
     }
 
+    /// `maskIncidents` against the straightforward way: find every run of
+    /// `runLength` residuals beyond a watched limit, then blank it and the
+    /// `margin` residuals on either side. Also the fused pass's flag.
+    @Test(arguments: [1, 3, 4])
+    func maskIncidentsMatchesMarkingRuns(runLength: Int) {
+        let r = Self.awkwardResiduals(seed: 170 + UInt64(runLength))
+        for (upper, lower) in [(1.0, 1.0), (2.5, 0.5), (0.0, 3.0), (Double.infinity, 1.0)] {
+            for direction in [AlertDirection.both, .high, .low] {
+                for margin in [0, 1, 16] {
+                    func beyond(_ x: Double) -> Bool {
+                        (direction != .low && x > upper) || (direction != .high && x < -lower)
+                    }
+                    var expected = r
+                    var runs = 0
+                    var i = 0
+                    while i < r.count {
+                        var j = i
+                        while j < r.count && beyond(r[j]) { j += 1 }
+                        if j - i >= runLength {
+                            runs += 1
+                            for k in max(0, i - margin)..<min(r.count, j + margin) { expected[k] = .nan }
+                        }
+                        i = max(j, i + 1)
+                    }
+                    var masked = r
+                    let found = Excursions.maskIncidents(&masked, count: r.count, runLength: runLength, upper: upper,
+                                                         lower: lower, direction: direction, margin: margin)
+                    let label = "\(upper) \(lower) \(direction) \(margin)"
+                    #expect(found == runs, "\(label)")
+                    #expect(masked.map(\.bitPattern) == expected.map(\.bitPattern), "\(label)")
+                    let fused = Excursions.shiftAndBurst(r, count: r.count, checks: 3, window: 16, upper: upper,
+                                                         lower: lower, direction: direction, incidentLength: runLength)
+                    #expect(fused.incident == (runs > 0), "\(label)")
+                }
+            }
+        }
+    }
+
+    /// A real incident in the history (2 hours 20 σ high, 4 days ago) is
+    /// left out of the shift and burst limits, as it is out of the band's:
+    /// they stay those of the metric's noise instead of the incident's size
+    /// (a burst limit of 16 of 16 checks: never a burst, for 8 weeks).
+    @Test func anIncidentDoesNotBlindTheShiftAndBurstChecks() throws {
+        let n = 14 * Synthetic.perDay
+        var noise = Synthetic.Noise(seed: 31)
+        let s = Synthetic.series(days: 14) { i, _ in
+            ((n - 4 * Synthetic.perDay)..<(n - 4 * Synthetic.perDay + 24)).contains(i) ? 140 : 100 + 2 * noise.gaussian()
+        }
+        let skipping = try #require(Synthetic.analyze(s, direction: .high).band)
+        #expect((skipping.burstLimit ?? 99) <= 2 && (skipping.shiftHigh ?? 99) < 8, "\(skipping)")
+        var keeping = LearnerConfiguration()
+        keeping.skipBandIncidents = false
+        let blind = try #require(Synthetic.analyze(s, direction: .high, configuration: keeping).band)
+        #expect(blind.burstLimit == 16 && (blind.shiftHigh ?? 0) > 35, "\(blind)")
+        // The band itself is the same either way.
+        #expect(skipping.warningHigh == blind.warningHigh && skipping.criticalHigh == blind.criticalHigh)
+    }
+
     /// The burst count kept in a word of verdicts equals the straightforward
     /// sliding count that judges each residual when it enters and leaves.
     @Test(arguments: [1, 2, 16, 63, 64, 100])
