@@ -226,16 +226,26 @@ public struct Baseline: Sendable, Hashable {
         let shift = c.shiftChecks > 1 && m >= 4 * c.shiftChecks
         let shiftSkip = Int((days * c.shiftIncidentsPerDay).rounded(.down))
         // The band's own incidents (runs of `runLength` checks beyond the
-        // final warning limits: what Nagios notifies) are no more normal
+        // final warning limits, and latched spikes: what Nagios notifies) are no more normal
         // behaviour for the shift and burst checks than for the band: they
         // are left out, with the checks around them that a burst window
         // holding a part of one would count. Otherwise a single real
         // incident set both limits to its size for the 8 weeks it stays in
         // the history, and the two checks were blind for that long.
         let skipIncidents = c.skipBandIncidents && c.runLength >= 1 && c.runLength <= 64
+        // A single check the spike latch holds (beyond the critical limit by
+        // its factor in warning-to-critical gaps, and beyond the normal
+        // spikes) was notified too: an incident by itself.
+        let gapUp = upper * (c.criticalFactor - 1)
+        let gapDown = lower * (c.criticalFactor - 1)
+        let spikeUp = gapUp > 0 ? max(upper * c.criticalFactor + c.incidentSpikeFactor * gapUp, b.upperSpike)
+            : Double.infinity
+        let spikeDown = gapDown > 0 ? max(lower * c.criticalFactor + c.incidentSpikeFactor * gapDown, b.lowerSpike)
+            : Double.infinity
         func maskIncidents() {
             Excursions.maskIncidents(&w.b, count: m, runLength: c.runLength, upper: upper, lower: lower,
-                                     direction: direction, margin: max(c.burstChecks, c.shiftChecks))
+                                     direction: direction, margin: max(c.burstChecks, c.shiftChecks),
+                                     spikeUpper: spikeUp, spikeLower: spikeDown)
         }
         var burstMost: Int?
         var shiftLimits: (up: Double, down: Double)?
@@ -244,7 +254,9 @@ public struct Baseline: Sendable, Hashable {
             // there is an incident to leave out; only then a second one.
             var both = Excursions.shiftAndBurst(w.b, count: m, checks: c.shiftChecks, window: c.burstChecks,
                                                 upper: upper, lower: lower, direction: direction,
-                                                incidentLength: skipIncidents ? c.runLength : 0)
+                                                incidentLength: skipIncidents ? c.runLength : 0,
+                                                spikeUpper: skipIncidents ? spikeUp : .infinity,
+                                                spikeLower: skipIncidents ? spikeDown : .infinity)
             if both.incident {
                 maskIncidents()
                 both = Excursions.shiftAndBurst(w.b, count: m, checks: c.shiftChecks, window: c.burstChecks,

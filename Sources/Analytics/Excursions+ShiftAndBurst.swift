@@ -33,9 +33,11 @@ extension Excursions {
     /// leaves the CPU time to judge the row for the burst count alongside.
     /// The same values as the two calls. With `incidentLength` (1…64),
     /// `incident` says whether that many residuals in a row were beyond a
-    /// limit (a band incident, `maskIncidents`): the verdicts are at hand.
+    /// limit, or one beyond `spikeUpper` / `spikeLower` (an incident,
+    /// `maskIncidents`): the verdicts are at hand.
     static func shiftAndBurst(_ r: [Double], count: Int, checks k: Int, window: Int, upper: Double,
-                              lower: Double, direction: AlertDirection, incidentLength: Int = 0)
+                              lower: Double, direction: AlertDirection, incidentLength: Int = 0,
+                              spikeUpper: Double = .infinity, spikeLower: Double = .infinity)
         -> (shift: (up: Double, down: Double), burst: Int, incident: Bool)
     {
         let count = min(count, r.count)
@@ -43,6 +45,8 @@ extension Excursions {
         let n = min(64, max(1, window))
         let high = direction != .low ? upper : .infinity
         let low = direction != .high ? -lower : -.infinity
+        let spikeHigh = direction != .low ? spikeUpper : .infinity
+        let spikeLow = direction != .high ? -spikeLower : -.infinity
         return r.withUnsafeBufferPointer { r in
             var highest = -Double.infinity
             var lowest = Double.infinity
@@ -68,6 +72,7 @@ extension Excursions {
                 inside += Int(truncatingIfNeeded: outside) - leaving
                 most = max(most, inside)
                 incident |= unsafeBitCast(bits & run == run, to: UInt8.self)
+                    | unsafeBitCast(x > spikeHigh, to: UInt8.self) | unsafeBitCast(x < spikeLow, to: UInt8.self)
             }
             let divisor = Double(k)
             let up = highest / divisor
@@ -110,41 +115,55 @@ extension Excursions {
 }
 
 extension Excursions {
-    /// Sets to NaN (missing, which the shift and burst passes skip) every
-    /// residual of `r[0..<count]` in a run of at least `runLength` beyond
+    /// Sets to NaN (missing, which the shift and burst passes skip) the
+    /// incidents of `r[0..<count]` and the `margin` residuals before and
+    /// after each: every residual in a run of at least `runLength` beyond
     /// `upper` above or `lower` below zero (either side that `direction`
-    /// watches, as the band's replay counts them) and the `margin`
-    /// residuals before and after each such run. Returns the number of runs.
-    /// One pass: a run is seen when its `runLength`-th residual is, and the
-    /// residuals before it are masked then (they were already read).
+    /// watches, as the band's replay counts them), and every one beyond
+    /// `spikeUpper` / `spikeLower` by itself (a spike the latch holds).
+    /// Returns whether there was any. One pass: a run is seen at its
+    /// `runLength`-th residual, and the residuals before it, already read,
+    /// are masked then.
     @discardableResult
     static func maskIncidents(_ r: inout [Double], count: Int, runLength: Int, upper: Double, lower: Double,
-                              direction: AlertDirection, margin: Int) -> Int
+                              direction: AlertDirection, margin: Int, spikeUpper: Double = .infinity,
+                              spikeLower: Double = .infinity) -> Bool
     {
         let count = min(count, r.count)
         let length = max(1, runLength)
+        let margin = max(0, margin)
         let high = direction != .low ? upper : .infinity
         let low = direction != .high ? -lower : -.infinity
-        var incidents = 0
+        let spikeHigh = direction != .low ? spikeUpper : .infinity
+        let spikeLow = direction != .high ? -spikeLower : -.infinity
+        var found = false
         r.withUnsafeMutableBufferPointer { r in
             var run = 0
             // Residuals before this index are masked while it is ahead.
             var maskUntil = 0
+            // Every residual before this one that must be masked is.
+            var masked = 0
             for i in 0..<count {
                 let x = r[i]
                 // (NaN is neither.)
                 run = x > high || x < low ? run + 1 : 0
-                if run >= length {
-                    if run == length {
-                        incidents += 1
-                        for j in max(0, i + 1 - length - margin)..<i { r[j] = .nan }
-                    }
+                if run == length {
+                    // A run becomes an incident: back to its start.
+                    found = true
+                    for j in max(0, i + 1 - length - margin)..<i { r[j] = .nan }
+                    maskUntil = i + 1 + margin
+                } else if run > length || x > spikeHigh || x < spikeLow {
+                    found = true
+                    for j in max(masked, i - margin, 0)..<i { r[j] = .nan }
                     maskUntil = i + 1 + margin
                 }
-                if i < maskUntil { r[i] = .nan }
+                if i < maskUntil {
+                    r[i] = .nan
+                    masked = i + 1
+                }
             }
         }
-        return incidents
+        return found
     }
 }
 

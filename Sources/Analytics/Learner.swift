@@ -76,9 +76,13 @@ public struct LearnerConfiguration: Sendable, Hashable {
     public var burstChecks = SpikeLatch.defaultBurstChecks
     /// …and at least this many.
     public var burstMinimum = 2
-    /// The shift and burst limits leave out the history's band incidents
-    /// (`Excursions.maskIncidents`).
+    /// The shift and burst limits leave out the history's incidents
+    /// (`Excursions.maskIncidents`): runs of `runLength` checks beyond the
+    /// final warning limits, and single checks beyond a critical limit by
+    /// `incidentSpikeFactor` warning-to-critical gaps (and beyond the
+    /// normal spikes): what check_baseline's spike latch holds by default.
     public var skipBandIncidents = true
+    public var incidentSpikeFactor = SpikeLatch.defaultFactor
     /// The recent window inspected for anomalies (seconds).
     public var recentWindowSeconds: Int64 = 86_400
 

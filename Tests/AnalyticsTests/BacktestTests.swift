@@ -294,6 +294,6 @@ import Checks
         #expect(p.terminationStatus == 0)
         let after = text.components(separatedBy: "normalized=").dropFirst().first ?? ""
         let normalized = try #require(Double(after.split(separator: " ").first ?? ""), "no score in \(text)")
-        #expect(normalized >= 73)
+        #expect(normalized >= 74)
     }
 }

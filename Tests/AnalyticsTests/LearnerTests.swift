@@ -351,46 +351,63 @@ import Testing
         }
     }
 
-    /// `maskIncidents` against the straightforward way: find every run of
-    /// `runLength` residuals beyond a watched limit, then blank it and the
+    /// `maskIncidents` against the straightforward way: mark every
+    /// residual of a run of `runLength` beyond a watched limit and every
+    /// single one beyond a spike limit, then blank each mark and the
     /// `margin` residuals on either side. Also the fused pass's flag.
     @Test(arguments: [1, 3, 4])
     func maskIncidentsMatchesMarkingRuns(runLength: Int) {
         let r = Self.awkwardResiduals(seed: 170 + UInt64(runLength))
-        for (upper, lower) in [(1.0, 1.0), (2.5, 0.5), (0.0, 3.0), (Double.infinity, 1.0)] {
+        for (upper, lower, spike) in [(1.0, 1.0, Double.infinity), (2.5, 0.5, 3.0), (0.0, 3.0, 2.0),
+                                      (Double.infinity, 1.0, 3.5), (4.0, 4.0, 1.0)] {
             for direction in [AlertDirection.both, .high, .low] {
                 for margin in [0, 1, 16] {
                     func beyond(_ x: Double) -> Bool {
                         (direction != .low && x > upper) || (direction != .high && x < -lower)
                     }
-                    var expected = r
-                    var runs = 0
+                    func spiking(_ x: Double) -> Bool {
+                        (direction != .low && x > spike) || (direction != .high && x < -spike)
+                    }
+                    var marked = r.map(spiking)
                     var i = 0
                     while i < r.count {
                         var j = i
                         while j < r.count && beyond(r[j]) { j += 1 }
-                        if j - i >= runLength {
-                            runs += 1
-                            for k in max(0, i - margin)..<min(r.count, j + margin) { expected[k] = .nan }
-                        }
+                        if j - i >= runLength { for k in i..<j { marked[k] = true } }
                         i = max(j, i + 1)
+                    }
+                    var expected = r
+                    for k in r.indices where marked[k] {
+                        for j in max(0, k - margin)...min(r.count - 1, k + margin) { expected[j] = .nan }
                     }
                     var masked = r
                     let found = Excursions.maskIncidents(&masked, count: r.count, runLength: runLength, upper: upper,
-                                                         lower: lower, direction: direction, margin: margin)
-                    let label = "\(upper) \(lower) \(direction) \(margin)"
-                    #expect(found == runs, "\(label)")
+                                                         lower: lower, direction: direction, margin: margin,
+                                                         spikeUpper: spike, spikeLower: spike)
+                    let label = "\(upper) \(lower) \(spike) \(direction) \(margin)"
+                    #expect(found == marked.contains(true), "\(label)")
                     #expect(masked.map(\.bitPattern) == expected.map(\.bitPattern), "\(label)")
                     let fused = Excursions.shiftAndBurst(r, count: r.count, checks: 3, window: 16, upper: upper,
-                                                         lower: lower, direction: direction, incidentLength: runLength)
-                    #expect(fused.incident == (runs > 0), "\(label)")
+                                                         lower: lower, direction: direction, incidentLength: runLength,
+                                                         spikeUpper: spike, spikeLower: spike)
+                    #expect(fused.incident == marked.contains(true), "\(label)")
                 }
             }
         }
+        // A spike just inside a run, before the run is long enough: the
+        // margin before the run's start is masked too.
+        var short = [Double](repeating: 0, count: 60)
+        short[30] = 2
+        short[31] = 9
+        short[32] = 2
+        let found = Excursions.maskIncidents(&short, count: 60, runLength: 3, upper: 1, lower: 1, direction: .both,
+                                             margin: 5, spikeUpper: 5, spikeLower: 5)
+        #expect(found && short.indices.filter { short[$0].isNaN } == Array(25...37))
     }
 
-    /// A real incident in the history (2 hours 20 σ high, 4 days ago) is
-    /// left out of the shift and burst limits, as it is out of the band's:
+    /// A real incident in the history (2 hours 20 σ high, 4 days ago; or
+    /// one check 100 σ high) is left out of the shift and burst limits, as
+    /// it is out of the band's:
     /// they stay those of the metric's noise instead of the incident's size
     /// (a burst limit of 16 of 16 checks: never a burst, for 8 weeks).
     @Test func anIncidentDoesNotBlindTheShiftAndBurstChecks() throws {
@@ -407,6 +424,16 @@ import Testing
         #expect(blind.burstLimit == 16 && (blind.shiftHigh ?? 0) > 35, "\(blind)")
         // The band itself is the same either way.
         #expect(skipping.warningHigh == blind.warningHigh && skipping.criticalHigh == blind.criticalHigh)
+        // A single check the latch held (100 σ high) is an incident too:
+        // its 3-check mean no longer sets the shift limit.
+        var spikeNoise = Synthetic.Noise(seed: 32)
+        let spiked = Synthetic.series(days: 14) { i, _ in
+            i == n - 3 * Synthetic.perDay ? 300 : 100 + 2 * spikeNoise.gaussian()
+        }
+        let spikeSkipped = try #require(Synthetic.analyze(spiked, direction: .high).band)
+        let spikeKept = try #require(Synthetic.analyze(spiked, direction: .high, configuration: keeping).band)
+        #expect((spikeSkipped.shiftHigh ?? 99) < 8 && (spikeKept.shiftHigh ?? 0) > 60,
+                "\(spikeSkipped.shiftHigh ?? -1) \(spikeKept.shiftHigh ?? -1)")
     }
 
     /// The burst count kept in a word of verdicts equals the straightforward
