@@ -183,6 +183,8 @@ struct BacktestSubcommand: ParsableCommand {
         if let shiftMargin { configuration.learner.shiftMarginSigmas = shiftMargin }
         if shiftCritical { configuration.shiftStatus = .critical }
         configuration.spikeFactor = spikeFactor
+        // The incidents the learner leaves out are the spikes this latch holds.
+        configuration.learner.incidentSpikeFactor = spikeFactor
         configuration.latchLength = latch
         configuration.holdCritical = !noHold
         configuration.recoveryChecks = recovery
