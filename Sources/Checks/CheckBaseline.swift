@@ -228,6 +228,8 @@ public enum CheckBaseline {
         public var latch: SpikeLatch?
         /// The profile's UTC offset, for the spike's time of day.
         public var utcOffsetSeconds = 0
+        /// The profile's burst limit (`burst N K`: K), for the explanation.
+        public var burstLimit: Int?
 
         /// What is reported.
         public var status: Status { verdict.status }
@@ -275,7 +277,7 @@ public enum CheckBaseline {
             }
             if let count = verdict.burst, let latch {
                 return "\(label) is \(ownText); \(count) of the last \(latch.burstChecks) checks outside the warning "
-                    + "limits (at most \(count - 1) normally), held for the next \(latch.length == 1 ? "check" : "\(latch.length) checks")"
+                    + "limits (at most \(burstLimit ?? count - 1) normally), held for the next \(latch.length == 1 ? "check" : "\(latch.length) checks")"
             }
             if let mean = verdict.shift, let latch {
                 let side = mean > 0 ? "above" : "below"
@@ -310,6 +312,7 @@ public enum CheckBaseline {
             var j = Judgement(label: profile.label, value: scaled, uom: profile.uom, band: band, hour: hour,
                               verdict: verdict, latch: latch)
             j.utcOffsetSeconds = profile.utcOffsetSeconds
+            j.burstLimit = profile.burstLimit
             return j
         }
         // `@` ranges have no "beyond": judged as plain Nagios ranges.

@@ -263,6 +263,11 @@ struct CheckBaselineWrappingTests {
         #expect(try Self.state(run("0.5", 8)) == .warning)
         #expect(try Self.state(run("0.5", 9)) == .warning)
         #expect(try run("0.5", 10) == .text("OK - x|load1=0.5\n", .ok))
+        // Denser still: the explanation gives the profile's limit, not the count less one.
+        #expect(try Self.state(run("2", 11)) == .warning)
+        #expect(try Self.state(run("2", 12)) == .warning)
+        let dense = try run("2", 13)
+        #expect(dense == .text("BASELINE WARNING - load1 is 2, outside ~:1.5 (warning for Mon 16:00-17:00); 3 of the last 4 checks outside the warning limits (at most 1 normally), held for the next 2 checks; plugin said: OK - x|load1=2\n", .warning), "\(dense)")
     }
 
     @Test func latchStateRoundTrips() {
