@@ -82,7 +82,7 @@ extension RRDFile {
     }
 
     /// A fixed-size C `char` array as a string; `nil` without a terminating NUL.
-    private static func cString<T>(_ chars: T) -> String? {
+    static func cString<T>(_ chars: T) -> String? {
         withUnsafeBytes(of: chars) { raw in
             guard let end = raw.firstIndex(of: 0) else { return nil }
             return String(decoding: raw[..<end], as: UTF8.self)
