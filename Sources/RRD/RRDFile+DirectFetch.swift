@@ -50,12 +50,8 @@ extension RRDFile {
         var head = stat_head_t()
         guard withUnsafeMutableBytes(of: &head, { b in b.baseAddress.map { read($0, headSize, at: 0) } ?? false })
         else { return nil }
-        let cookie = withUnsafeBytes(of: head.cookie) { Array($0) }
-        let version = withUnsafeBytes(of: head.version) { Array($0) }
-        guard cookie == Array("RRD\0".utf8), version.count == 5, version[4] == 0,
-              Array(version[0..<3]) == Array("000".utf8),
-              (UInt8(ascii: "3")...UInt8(ascii: "5")).contains(version[3]),
-              head.float_cookie == 8.642135E130,
+        // (Versions 1 and 2 have another live header: librrd reads those.)
+        guard let version = formatVersion(head), version >= 3,
               head.ds_cnt >= 1, head.ds_cnt <= 10_000, head.rra_cnt >= 1, head.rra_cnt <= 10_000, head.pdp_step >= 1
         else { return nil }
         let dsCount = Int(head.ds_cnt)

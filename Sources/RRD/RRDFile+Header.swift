@@ -35,29 +35,23 @@ extension RRDFile {
         return withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { buffer -> [RRDDataSource]? in
             guard let base = buffer.baseAddress else { return nil }
             var got = 0
-            while got < headSize {
-                let n = pread(fd, base + got, buffer.count - got, off_t(got))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return nil }
-                got += n
+            // Reads on (as much as fits) until `needed` bytes are there.
+            func fill(_ needed: Int) -> Bool {
+                while got < needed {
+                    let n = pread(fd, base + got, buffer.count - got, off_t(got))
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { return false }
+                    got += n
+                }
+                return true
             }
+            guard fill(headSize) else { return nil }
             let head = UnsafeRawBufferPointer(buffer).loadUnaligned(as: stat_head_t.self)
-            let cookie = withUnsafeBytes(of: head.cookie) { Array($0) }
-            let version = withUnsafeBytes(of: head.version) { Array($0) }
-            guard cookie == Array("RRD\0".utf8),
-                  version.count == 5, version[4] == 0, Array(version[0..<3]) == Array("000".utf8),
-                  (UInt8(ascii: "1")...UInt8(ascii: "5")).contains(version[3]),
-                  head.float_cookie == 8.642135E130,
+            guard let version = formatVersion(head), version >= 1,
                   head.ds_cnt >= 1, head.ds_cnt <= UInt((buffer.count - headSize) / defStride)
             else { return nil }
             let count = Int(head.ds_cnt)
-            let needed = headSize + count * defStride
-            while got < needed {
-                let n = pread(fd, base + got, buffer.count - got, off_t(got))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return nil }
-                got += n
-            }
+            guard fill(headSize + count * defStride) else { return nil }
             var result: [RRDDataSource] = []
             result.reserveCapacity(count)
             for k in 0..<count {
@@ -79,6 +73,20 @@ extension RRDFile {
             }
             return result
         }
+    }
+
+    /// The format version (1–5) of a header librrd wrote on this machine's
+    /// architecture (its cookie, version text and float cookie); `nil` for
+    /// anything else.
+    static func formatVersion(_ head: stat_head_t) -> Int? {
+        let cookie = withUnsafeBytes(of: head.cookie) { Array($0) }
+        let version = withUnsafeBytes(of: head.version) { Array($0) }
+        guard cookie == Array("RRD\0".utf8), version.count == 5, version[4] == 0,
+              Array(version[0..<3]) == Array("000".utf8),
+              (UInt8(ascii: "1")...UInt8(ascii: "5")).contains(version[3]),
+              head.float_cookie == 8.642135E130
+        else { return nil }
+        return Int(version[3] - UInt8(ascii: "0"))
     }
 
     /// A fixed-size C `char` array as a string; `nil` without a terminating NUL.
