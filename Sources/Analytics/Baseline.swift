@@ -225,23 +225,23 @@ public struct Baseline: Sendable, Hashable {
         let burst = c.burstChecks > 0 && m >= 4 * c.burstChecks
         let shift = c.shiftChecks > 1 && m >= 4 * c.shiftChecks
         let shiftSkip = Int((days * c.shiftIncidentsPerDay).rounded(.down))
-        // The band's own incidents (runs of `runLength` checks beyond the
-        // final warning limits, and latched spikes: what Nagios notifies) are no more normal
-        // behaviour for the shift and burst checks than for the band: they
-        // are left out, with the checks around them that a burst window
-        // holding a part of one would count. Otherwise a single real
-        // incident set both limits to its size for the 8 weeks it stays in
-        // the history, and the two checks were blind for that long.
+        // The history's incidents (runs of `runLength` checks beyond the
+        // final warning limits, and latched spikes: what Nagios notified)
+        // are no more normal behaviour for the shift and burst checks than
+        // for the band: they are left out, with the checks around them that
+        // a burst window holding a part of one would count. Otherwise a
+        // single real incident set both limits to its size for the 8 weeks
+        // it stays in the history, and the two checks were blind that long.
         let skipIncidents = c.skipBandIncidents && c.runLength >= 1 && c.runLength <= 64
-        // A single check the spike latch holds (beyond the critical limit by
-        // its factor in warning-to-critical gaps, and beyond the normal
-        // spikes) was notified too: an incident by itself.
-        let gapUp = upper * (c.criticalFactor - 1)
-        let gapDown = lower * (c.criticalFactor - 1)
-        let spikeUp = gapUp > 0 ? max(upper * c.criticalFactor + c.incidentSpikeFactor * gapUp, b.upperSpike)
-            : Double.infinity
-        let spikeDown = gapDown > 0 ? max(lower * c.criticalFactor + c.incidentSpikeFactor * gapDown, b.lowerSpike)
-            : Double.infinity
+        // A single check the spike latch holds is an incident by itself:
+        // beyond the critical limit by the latch's factor in
+        // warning-to-critical gaps (`BandLimits.excessBeyondCritical`), and
+        // beyond the normal spikes.
+        func latched(warning: Double, critical: Double, normal: Double) -> Double {
+            critical > warning ? max(critical + c.incidentSpikeFactor * (critical - warning), normal) : .infinity
+        }
+        let spikeUp = latched(warning: b.upperWarning, critical: b.upperCritical, normal: b.upperSpike)
+        let spikeDown = latched(warning: b.lowerWarning, critical: b.lowerCritical, normal: b.lowerSpike)
         func maskIncidents() {
             Excursions.maskIncidents(&w.b, count: m, runLength: c.runLength, upper: upper, lower: lower,
                                      direction: direction, margin: max(c.burstChecks, c.shiftChecks),
